@@ -1,0 +1,111 @@
+/* backend.h — the primitives the model code needs, implemented once per
+ * device (backend_cpu.c with CBLAS and loops; the CUDA backend with cuBLAS
+ * and kernels/). The model, optimizer, trainer and sampler call only these,
+ * so both backends run the same orchestration and can be compared step by
+ * step. All pointers of type real/int32_t below are device buffers; all
+ * matrices are row-major; activation sequences are time-major (t, row, unit).
+ *
+ * Cell conventions (PyTorch's): for a step, xg (B, G*H) = x W_ih^T + b_ih
+ * (precomputed for the whole window), hg (B, G*H) = h_prev W_hh^T (no bias),
+ * b_hh (G*H) added inside the cell.
+ *   LSTM  gates i,f,g,o: c = f*c_prev + i*g, h = o*tanh(c); act = i,f,g,o
+ *   GRU   gates r,z,n: n = tanh(xg_n + r*(hg_n + b_hn)), h = (1-z)*n + z*h_prev;
+ *         act = r,z,n,(hg_n + b_hn)
+ *   RNN   h = tanh(xg + hg + b_hh); act = h
+ * act has cell_act_width(cell) * H values per row. */
+#ifndef CHARNN_BACKEND_H
+#define CHARNN_BACKEND_H
+
+#include "params.h"
+#include "real.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Units of `act` per hidden unit: LSTM 4, GRU 4, RNN 1. */
+static inline size_t cell_act_width(cell_kind k) { return k == CELL_RNN ? 1 : 4; }
+
+typedef struct {
+    double lr, beta1, beta2, eps;
+    double bias_corr1, bias_corr2; /* 1 - beta^t */
+    double grad_scale;             /* clip factor applied to every gradient */
+} adam_args;
+
+typedef struct backend {
+    const char *name; /* "cpu", "cuda" */
+
+    /* memory: alloc returns zeroed memory; on failure it exits with an error
+     * naming `what` and the bytes asked for */
+    void *(*alloc)(size_t bytes, const char *what);
+    void (*free)(void *p);
+    void (*upload)(void *dst, const void *host_src, size_t bytes);
+    void (*download)(void *host_dst, const void *src, size_t bytes);
+    void (*copy)(void *dst, const void *src, size_t bytes);
+    void (*zero)(void *p, size_t bytes);
+
+    /* c (m, n) = alpha op(a) op(b) + beta c; op(a) is (m, k), op(b) (k, n) */
+    void (*gemm)(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
+                 const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c,
+                 size_t ldc);
+    /* out[i][j] = bias[j] for i < rows, j < cols */
+    void (*fill_rows)(real *out, const real *bias, size_t rows, size_t cols);
+    /* out[j] += sum_i in[i][j] */
+    void (*sum_rows)(real *out, const real *in, size_t rows, size_t cols);
+
+    /* one-hot input as a gather: out[p][g] += w[g][idx[p]], w (G, V);
+     * and its backward scatter-add: dw[g][idx[p]] += dout[p][g] */
+    void (*embed_fwd)(real *out, const real *w, const int32_t *idx, size_t n, size_t g,
+                      size_t v);
+    void (*embed_bwd)(real *dw, const real *dout, const int32_t *idx, size_t n, size_t g,
+                      size_t v);
+
+    /* one step of a cell for B rows (see above); c_prev/c NULL unless LSTM */
+    void (*cell_fwd)(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
+                     const real *b_hh, const real *h_prev, const real *c_prev, real *h_out,
+                     real *c_out, real *act);
+    /* its backward: dh = dh_above + dh_rec is the gradient reaching h_t;
+     * writes dxg (B, G*H) (gradient of the pre-activations through xg) and,
+     * for GRU only, dhg (B, G*H) (through hg; LSTM/RNN: dhg == dxg, pass NULL);
+     * dc: in dc_t, out dc_prev (LSTM); dh_rec: in the recurrent gradient,
+     * out the part of dh_prev that bypasses W_hh (GRU: dh*z; else zeros) */
+    void (*cell_bwd)(cell_kind cell, size_t b, size_t h, const real *act, const real *h_prev,
+                     const real *c_prev, const real *c, const real *dh_above, real *dh_rec,
+                     real *dc, real *dxg, real *dhg);
+
+    /* out = in * mask / (1 - p), in (M, B, H) time-major; mask bit of
+     * (t, r, u) = rng_uniform(seed, rng_stream(DROPOUT, layer), step,
+     * row0 + r, t*H + u) >= p. The same call is its own backward. */
+    void (*dropout)(real *out, const real *in, size_t m, size_t b, size_t h, real p,
+                    uint64_t seed, uint32_t step, uint32_t layer, size_t row0);
+
+    /* softmax cross-entropy over n rows of v logits: returns the sum over rows
+     * of -log softmax(logits)[target] (accumulated in double); when
+     * grad_scale != 0, overwrites logits with (softmax - onehot) * grad_scale */
+    double (*xent)(real *logits, const int32_t *targets, size_t n, size_t v, real grad_scale);
+
+    /* sum of squares (double accumulation) */
+    double (*sumsq)(const real *x, size_t n);
+    /* Adam (PyTorch's) with the gradient multiplied by a.grad_scale first */
+    void (*adam)(real *p, const real *g, real *m, real *v, size_t n, const adam_args *a);
+
+    /* draws an index from softmax(logits / temperature) restricted to the
+     * top_k largest logits (ties: lower index first), with uniform u in [0,1);
+     * argmax when argmax != 0. Fills probs_out (top_k, host) with the
+     * probabilities of the candidates and idx_out (top_k, host) with their
+     * indices, in descending probability, when non-NULL. */
+    int (*sample)(const real *logits, size_t v, size_t top_k, double temperature, double u,
+                  int argmax, double *probs_out, int *idx_out);
+} backend;
+
+const backend *backend_cpu(void);
+/* The CUDA backend, or NULL when built without it / no GPU is visible. */
+const backend *backend_cuda(void);
+
+/* The backend for --device auto|cpu|cuda (auto: CUDA when available);
+ * -1 with an error when cuda is asked for and unavailable. */
+int backend_select(const char *device, const backend **out);
+
+/* Threads for the CPU backend (OpenBLAS and the pointwise loops). */
+void backend_cpu_threads(size_t n);
+
+#endif

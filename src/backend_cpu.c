@@ -1,0 +1,371 @@
+/* backend_cpu.c — the backend primitives on the host: CBLAS (OpenBLAS) for
+ * the matrix products, plain loops (OpenMP across rows) for the rest. */
+#include "backend.h"
+
+#include "error.h"
+#include "rng.h"
+
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef CHARNN_DOUBLE
+#define cpu_gemm_blas cblas_dgemm
+#define REAL_EXP exp
+#define REAL_TANH tanh
+#define REAL_SQRT sqrt
+#else
+#define cpu_gemm_blas cblas_sgemm
+#define REAL_EXP expf
+#define REAL_TANH tanhf
+#define REAL_SQRT sqrtf
+#endif
+
+void openblas_set_num_threads(int);
+
+void backend_cpu_threads(size_t n)
+{
+    if (n > 0)
+        openblas_set_num_threads((int)n);
+#ifdef _OPENMP
+    if (n > 0)
+        omp_set_num_threads((int)n);
+#endif
+}
+
+static void *cpu_alloc(size_t bytes, const char *what) { return xcalloc(1, bytes, what); }
+static void cpu_free(void *p) { free(p); }
+static void cpu_copy(void *dst, const void *src, size_t bytes)
+{
+    if (bytes)
+        memmove(dst, src, bytes);
+}
+static void cpu_zero(void *p, size_t bytes)
+{
+    if (bytes)
+        memset(p, 0, bytes);
+}
+
+static void cpu_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
+                     const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c,
+                     size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    cpu_gemm_blas(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                  trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a,
+                  (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+static void cpu_fill_rows(real *out, const real *bias, size_t rows, size_t cols)
+{
+    for (size_t i = 0; i < rows; i++)
+        memcpy(out + i * cols, bias, cols * sizeof *out);
+}
+
+static void cpu_sum_rows(real *out, const real *in, size_t rows, size_t cols)
+{
+    for (size_t i = 0; i < rows; i++) {
+        const real *row = in + i * cols;
+        for (size_t j = 0; j < cols; j++)
+            out[j] += row[j];
+    }
+}
+
+static void cpu_embed_fwd(real *out, const real *w, const int32_t *idx, size_t n, size_t g,
+                          size_t v)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t p = 0; p < n; p++) {
+        real *o = out + p * g;
+        const real *col = w + idx[p];
+        for (size_t j = 0; j < g; j++)
+            o[j] += col[j * v];
+    }
+}
+
+static void cpu_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t n, size_t g,
+                          size_t v)
+{
+    for (size_t p = 0; p < n; p++) {
+        const real *d = dout + p * g;
+        real *col = dw + idx[p];
+        for (size_t j = 0; j < g; j++)
+            col[j * v] += d[j];
+    }
+}
+
+static inline real sigm(real x) { return (real)1 / ((real)1 + REAL_EXP(-x)); }
+
+static void lstm_fwd_row(size_t h, const real *xg, const real *hg, const real *bh,
+                         const real *cp, real *ho, real *co, real *act)
+{
+    for (size_t u = 0; u < h; u++) {
+        real i = sigm(xg[u] + hg[u] + bh[u]);
+        real f = sigm(xg[h + u] + hg[h + u] + bh[h + u]);
+        real g = REAL_TANH(xg[2 * h + u] + hg[2 * h + u] + bh[2 * h + u]);
+        real o = sigm(xg[3 * h + u] + hg[3 * h + u] + bh[3 * h + u]);
+        real c = f * cp[u] + i * g;
+        co[u] = c;
+        ho[u] = o * REAL_TANH(c);
+        act[u] = i;
+        act[h + u] = f;
+        act[2 * h + u] = g;
+        act[3 * h + u] = o;
+    }
+}
+
+static void gru_fwd_row(size_t h, const real *xg, const real *hg, const real *bh,
+                        const real *hp, real *ho, real *act)
+{
+    for (size_t u = 0; u < h; u++) {
+        real r = sigm(xg[u] + hg[u] + bh[u]);
+        real z = sigm(xg[h + u] + hg[h + u] + bh[h + u]);
+        real hn = hg[2 * h + u] + bh[2 * h + u];
+        real n = REAL_TANH(xg[2 * h + u] + r * hn);
+        ho[u] = ((real)1 - z) * n + z * hp[u];
+        act[u] = r;
+        act[h + u] = z;
+        act[2 * h + u] = n;
+        act[3 * h + u] = hn;
+    }
+}
+
+static void rnn_fwd_row(size_t h, const real *xg, const real *hg, const real *bh, real *ho,
+                        real *act)
+{
+    for (size_t u = 0; u < h; u++)
+        act[u] = ho[u] = REAL_TANH(xg[u] + hg[u] + bh[u]);
+}
+
+static void cpu_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
+                         const real *b_hh, const real *h_prev, const real *c_prev,
+                         real *h_out, real *c_out, real *act)
+{
+    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < b; r++) {
+        const real *x = xg + r * gh, *hh = hg + r * gh;
+        if (cell == CELL_LSTM)
+            lstm_fwd_row(h, x, hh, b_hh, c_prev + r * h, h_out + r * h, c_out + r * h,
+                         act + r * aw);
+        else if (cell == CELL_GRU)
+            gru_fwd_row(h, x, hh, b_hh, h_prev + r * h, h_out + r * h, act + r * aw);
+        else
+            rnn_fwd_row(h, x, hh, b_hh, h_out + r * h, act + r * aw);
+    }
+}
+
+static void lstm_bwd_row(size_t h, const real *act, const real *cp, const real *c,
+                         const real *dha, real *dhr, real *dc, real *dg)
+{
+    for (size_t u = 0; u < h; u++) {
+        real i = act[u], f = act[h + u], g = act[2 * h + u], o = act[3 * h + u];
+        real tc = REAL_TANH(c[u]);
+        real dh = dha[u] + dhr[u];
+        real dct = dc[u] + dh * o * ((real)1 - tc * tc);
+        dg[u] = dct * g * i * ((real)1 - i);
+        dg[h + u] = dct * cp[u] * f * ((real)1 - f);
+        dg[2 * h + u] = dct * i * ((real)1 - g * g);
+        dg[3 * h + u] = dh * tc * o * ((real)1 - o);
+        dc[u] = dct * f;
+        dhr[u] = 0;
+    }
+}
+
+static void gru_bwd_row(size_t h, const real *act, const real *hp, const real *dha, real *dhr,
+                        real *dx, real *dhg)
+{
+    for (size_t u = 0; u < h; u++) {
+        real r = act[u], z = act[h + u], n = act[2 * h + u], hn = act[3 * h + u];
+        real dh = dha[u] + dhr[u];
+        real dn = dh * ((real)1 - z) * ((real)1 - n * n);
+        real dz = dh * (hp[u] - n) * z * ((real)1 - z);
+        real dr = dn * hn * r * ((real)1 - r);
+        dx[u] = dhg[u] = dr;
+        dx[h + u] = dhg[h + u] = dz;
+        dx[2 * h + u] = dn;
+        dhg[2 * h + u] = dn * r;
+        dhr[u] = dh * z;
+    }
+}
+
+static void rnn_bwd_row(size_t h, const real *act, const real *dha, real *dhr, real *dx)
+{
+    for (size_t u = 0; u < h; u++) {
+        real y = act[u];
+        dx[u] = (dha[u] + dhr[u]) * ((real)1 - y * y);
+        dhr[u] = 0;
+    }
+}
+
+static void cpu_cell_bwd(cell_kind cell, size_t b, size_t h, const real *act,
+                         const real *h_prev, const real *c_prev, const real *c,
+                         const real *dh_above, real *dh_rec, real *dc, real *dxg, real *dhg)
+{
+    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < b; r++) {
+        const real *a = act + r * aw, *dha = dh_above + r * h;
+        real *dhr = dh_rec + r * h, *dx = dxg + r * gh;
+        if (cell == CELL_LSTM)
+            lstm_bwd_row(h, a, c_prev + r * h, c + r * h, dha, dhr, dc + r * h, dx);
+        else if (cell == CELL_GRU)
+            gru_bwd_row(h, a, h_prev + r * h, dha, dhr, dx, dhg + r * gh);
+        else
+            rnn_bwd_row(h, a, dha, dhr, dx);
+    }
+}
+
+static void cpu_dropout(real *out, const real *in, size_t m, size_t b, size_t h, real p,
+                        uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
+{
+    real keep_scale = (real)1 / ((real)1 - p);
+    uint32_t stream = rng_stream(RNG_STREAM_DROPOUT, layer);
+#pragma omp parallel
+    {
+        float *u = xmalloc(h * sizeof *u, "dropout uniforms");
+#pragma omp for schedule(static)
+        for (size_t tr = 0; tr < m * b; tr++) {
+            size_t t = tr / b, r = tr % b;
+            rng_uniform_fill(seed, stream, step, (uint32_t)(row0 + r), (uint32_t)(t * h),
+                             (uint32_t)h, u);
+            const real *x = in + tr * h;
+            real *y = out + tr * h;
+            for (size_t j = 0; j < h; j++)
+                y[j] = u[j] >= (float)p ? x[j] * keep_scale : (real)0;
+        }
+        free(u);
+    }
+}
+
+static double xent_row(real *z, int32_t target, size_t v, real grad_scale)
+{
+    real mx = z[0];
+    for (size_t j = 1; j < v; j++)
+        mx = z[j] > mx ? z[j] : mx;
+    double sum = 0;
+    for (size_t j = 0; j < v; j++)
+        sum += exp((double)(z[j] - mx));
+    double loss = log(sum) - (double)(z[target] - mx);
+    if (grad_scale != 0) {
+        double inv = 1.0 / sum;
+        for (size_t j = 0; j < v; j++)
+            z[j] = (real)(exp((double)(z[j] - mx)) * inv) * grad_scale;
+        z[target] -= grad_scale;
+    }
+    return loss;
+}
+
+static double cpu_xent(real *logits, const int32_t *targets, size_t n, size_t v,
+                       real grad_scale)
+{
+    double *row_loss = xmalloc(n * sizeof *row_loss, "per-row losses");
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
+        row_loss[i] = xent_row(logits + i * v, targets[i], v, grad_scale);
+    double total = 0;
+    for (size_t i = 0; i < n; i++) /* fixed order: independent of threads */
+        total += row_loss[i];
+    free(row_loss);
+    return total;
+}
+
+static double cpu_sumsq(const real *x, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * (double)x[i];
+    return s;
+}
+
+static void cpu_adam(real *p, const real *g, real *m, real *v, size_t n, const adam_args *a)
+{
+    real b1 = (real)a->beta1, b2 = (real)a->beta2, scale = (real)a->grad_scale;
+    real step = (real)(a->lr / a->bias_corr1), eps = (real)a->eps;
+    real inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        real gi = g[i] * scale;
+        m[i] = b1 * m[i] + ((real)1 - b1) * gi;
+        v[i] = b2 * v[i] + ((real)1 - b2) * gi * gi;
+        p[i] -= step * m[i] / (REAL_SQRT(v[i]) * inv_sqrt_bc2 + eps);
+    }
+}
+
+/* top-k candidates: indices of the k largest logits, descending, ties by index */
+static void topk_select(const real *z, size_t v, size_t k, int *idx)
+{
+    size_t have = 0;
+    for (size_t j = 0; j < v; j++) {
+        size_t pos = have < k ? have : k;
+        while (pos > 0 && z[idx[pos - 1]] < z[j])
+            pos--;
+        if (pos >= k)
+            continue;
+        size_t last = have < k ? have : k - 1;
+        for (size_t q = last; q > pos; q--)
+            idx[q] = idx[q - 1];
+        idx[pos] = (int)j;
+        if (have < k)
+            have++;
+    }
+}
+
+static int cpu_sample(const real *logits, size_t v, size_t top_k, double temperature,
+                      double u, int argmax, double *probs_out, int *idx_out)
+{
+    size_t k = argmax ? 1 : top_k;
+    int *idx = xmalloc(k * sizeof *idx, "top-k indices");
+    double *pr = xmalloc(k * sizeof *pr, "top-k probabilities");
+    topk_select(logits, v, k, idx);
+    double sum = 0, top = (double)logits[idx[0]];
+    for (size_t q = 0; q < k; q++)
+        sum += pr[q] = exp(((double)logits[idx[q]] - top) / temperature);
+    for (size_t q = 0; q < k; q++)
+        pr[q] /= sum;
+    int pick = idx[k - 1];
+    double acc = 0;
+    for (size_t q = 0; q + 1 < k; q++) {
+        acc += pr[q];
+        if (u < acc) {
+            pick = idx[q];
+            break;
+        }
+    }
+    if (probs_out)
+        memcpy(probs_out, pr, k * sizeof *pr);
+    if (idx_out)
+        memcpy(idx_out, idx, k * sizeof *idx);
+    free(idx);
+    free(pr);
+    return pick;
+}
+
+static const backend cpu_backend = {
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .copy = cpu_copy,
+    .zero = cpu_zero,
+    .gemm = cpu_gemm,
+    .fill_rows = cpu_fill_rows,
+    .sum_rows = cpu_sum_rows,
+    .embed_fwd = cpu_embed_fwd,
+    .embed_bwd = cpu_embed_bwd,
+    .cell_fwd = cpu_cell_fwd,
+    .cell_bwd = cpu_cell_bwd,
+    .dropout = cpu_dropout,
+    .xent = cpu_xent,
+    .sumsq = cpu_sumsq,
+    .adam = cpu_adam,
+    .sample = cpu_sample,
+};
+
+const backend *backend_cpu(void) { return &cpu_backend; }

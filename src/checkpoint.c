@@ -1,0 +1,1056 @@
+/* checkpoint.c — HDF5 checkpoints: atomic write, validated read (see checkpoint.h). */
+#include "checkpoint.h"
+
+#include "error.h"
+
+#include <hdf5.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CK_CHUNK_ELEMS ((hsize_t)1 << 20) /* at most 4 MiB of float32 per chunk */
+#define CK_MAX_VOCAB ((uint64_t)1 << 21)
+#define CK_MAX_HIDDEN 65536u
+#define CK_MAX_LAYERS 64u
+#define CK_MAX_STR ((size_t)1 << 20) /* longest fixed-length string attribute read */
+
+#if H5_VERSION_GE(1, 12, 1) || (H5_VERSION_GE(1, 10, 7) && !H5_VERSION_GE(1, 11, 0))
+#define CK_HAVE_FILE_LOCKING 1
+#endif
+
+/* ---------------------------------------------------------------- paths */
+
+/* Formats a new string (never NULL). */
+static char *ck_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *ck_strf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = xmalloc((size_t)(n < 0 ? 0 : n) + 1, "checkpoint path");
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* DIR/NAME, without doubling a trailing slash; "" means the current directory. */
+static char *ck_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return ck_strf("%s", name);
+    return ck_strf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
+}
+
+static char *ck_xstrdup(const char *s)
+{
+    return ck_strf("%s", s);
+}
+
+/* --------------------------------------------------------- HDF5 errors */
+
+/* Why the last write step failed (first failure wins; reset per write). */
+static _Thread_local char ck_reason[256];
+
+static void ck_h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* Innermost HDF5 message, or the errno the file driver reported in it. */
+static herr_t ck_h5_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    int *have_errno = data;
+    const char *p = e->desc ? strstr(e->desc, "errno = ") : NULL;
+    if (n == 0 && e->desc)
+        snprintf(ck_reason, sizeof ck_reason, "%s", e->desc);
+    if (p && !*have_errno && atoi(p + 8) > 0) {
+        snprintf(ck_reason, sizeof ck_reason, "%s", strerror(atoi(p + 8)));
+        *have_errno = 1;
+    }
+    return 0;
+}
+
+/* Records the reason of a failed HDF5 call (call before any other H5 call). */
+static int ck_fail_h5(void)
+{
+    int have_errno = 0;
+    if (ck_reason[0])
+        return -1;
+    snprintf(ck_reason, sizeof ck_reason, "HDF5 library error");
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, ck_h5_walk, &have_errno);
+    return -1;
+}
+
+static int ck_fail_errno(int err)
+{
+    if (!ck_reason[0])
+        snprintf(ck_reason, sizeof ck_reason, "%s", strerror(err));
+    return -1;
+}
+
+/* File access: no file locking (files are private until renamed), and
+ * closing the file closes whatever an error path left open in it. */
+static hid_t ck_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return -1;
+    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+#ifdef CK_HAVE_FILE_LOCKING
+    H5Pset_file_locking(fapl, 0, 1);
+#endif
+    return fapl;
+}
+
+/* ------------------------------------------------------- HDF5 writing */
+
+static hid_t ck_str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* A scalar attribute of file type ftype from *val in memory type mtype. */
+static int ck_w_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *val)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = space < 0 ? -1 : H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = attr >= 0 && H5Awrite(attr, mtype, val) >= 0 ? 0 : ck_fail_h5();
+    if (attr >= 0 && H5Aclose(attr) < 0)
+        rc = ck_fail_h5();
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* A variable-length UTF-8 string attribute (h5py reads it as str). */
+static int ck_w_attr_str(hid_t loc, const char *name, const char *val)
+{
+    hid_t t = ck_str_type();
+    int rc = t < 0 ? ck_fail_h5() : ck_w_attr(loc, name, t, t, &val);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+/* Chunked with Fletcher-32 checksums; chunks of at most CK_CHUNK_ELEMS
+ * elements, filled from the last dimension backwards. */
+static hid_t ck_dcpl(int rank, const hsize_t *dims)
+{
+    hsize_t chunk[3], budget = CK_CHUNK_ELEMS, total = 1;
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (dcpl < 0 || total == 0)
+        return dcpl; /* empty: contiguous, nothing to checksum */
+    for (int i = rank - 1; i >= 0; i--) {
+        chunk[i] = dims[i] < budget ? dims[i] : budget;
+        budget = budget / chunk[i] ? budget / chunk[i] : 1;
+    }
+    if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+        H5Pclose(dcpl);
+        return -1;
+    }
+    return dcpl;
+}
+
+static int ck_w_dset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                     const hsize_t *dims, const void *data)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = space < 0 ? -1 : ck_dcpl(rank, dims);
+    hid_t d = dcpl < 0 ? -1 : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int rc = d >= 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0
+                 ? 0
+                 : ck_fail_h5();
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = ck_fail_h5();
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+static int ck_w_floats(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                       const float *data)
+{
+    return ck_w_dset(loc, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, rank, dims, data);
+}
+
+static int ck_close_group(hid_t g, int rc)
+{
+    if (H5Gclose(g) < 0)
+        rc = ck_fail_h5();
+    return rc;
+}
+
+static int ck_w_model(hid_t f, const checkpoint *ck)
+{
+    const param_layout *p = &ck->layout;
+    int64_t hidden = (int64_t)p->hidden, layers = (int64_t)p->layers;
+    int64_t vocab = (int64_t)p->vocab;
+    hid_t g = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return ck_fail_h5();
+    int rc = ck_w_attr_str(g, "cell", cell_name(p->cell));
+    if (!rc)
+        rc = ck_w_attr(g, "hidden_size", H5T_STD_I64LE, H5T_NATIVE_INT64, &hidden);
+    if (!rc)
+        rc = ck_w_attr(g, "num_layers", H5T_STD_I64LE, H5T_NATIVE_INT64, &layers);
+    if (!rc)
+        rc = ck_w_attr(g, "vocab_size", H5T_STD_I64LE, H5T_NATIVE_INT64, &vocab);
+    for (size_t i = 0; !rc && i < p->n_tensors; i++) {
+        const param_tensor *t = &p->tensors[i];
+        hsize_t dims[2] = {t->rows, t->cols};
+        rc = ck_w_floats(g, t->name, t->cols ? 2 : 1, dims, ck->params + t->offset);
+    }
+    return ck_close_group(g, rc);
+}
+
+static int ck_w_arrays(hid_t f, const checkpoint *ck)
+{
+    hsize_t v = ck->layout.vocab, n = ck->layout.n_params;
+    int rc = ck_w_dset(f, "vocab", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, &v, ck->vocab);
+    hid_t g = rc ? -1 : H5Gcreate2(f, "optim", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (rc || g < 0)
+        return rc ? rc : ck_fail_h5();
+    rc = ck_w_floats(g, "adam_m", 1, &n, ck->adam_m);
+    if (!rc)
+        rc = ck_w_floats(g, "adam_v", 1, &n, ck->adam_v);
+    return ck_close_group(g, rc);
+}
+
+static int ck_w_train(hid_t f, const checkpoint *ck)
+{
+    static const char *const names[6] = {"step", "epoch", "window", "windows", "rows", "seq"};
+    const uint64_t vals[6] = {ck->step, ck->epoch, ck->window, ck->windows, ck->rows, ck->seq};
+    hid_t g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return ck_fail_h5();
+    int rc = 0;
+    for (int i = 0; !rc && i < 6; i++)
+        rc = ck_w_attr(g, names[i], H5T_STD_U64LE, H5T_NATIVE_UINT64, &vals[i]);
+    if (!rc)
+        rc = ck_w_attr(g, "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &ck->loss);
+    return ck_close_group(g, rc);
+}
+
+static int ck_w_state(hid_t f, const checkpoint *ck)
+{
+    hsize_t dims[3] = {ck->rows, ck->layout.layers, ck->layout.hidden};
+    hid_t g = H5Gcreate2(f, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return ck_fail_h5();
+    int rc = ck_w_floats(g, "h", 3, dims, ck->h);
+    if (!rc && ck->c)
+        rc = ck_w_floats(g, "c", 3, dims, ck->c);
+    return ck_close_group(g, rc);
+}
+
+/* /options keeps the attributes' creation order so they read back in order. */
+static int ck_w_options(hid_t f, const checkpoint *ck)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    hid_t g = -1;
+    if (gcpl >= 0 &&
+        H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        g = H5Gcreate2(f, "options", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    int rc = g < 0 ? ck_fail_h5() : 0;
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < ck->n_options; i++)
+        rc = ck_w_attr_str(g, ck->option_keys[i], ck->option_values[i]);
+    return ck_close_group(g, rc);
+}
+
+/* Writes the whole file at `tmp`; the file is closed on return. */
+static int ck_w_hdf5(const char *tmp, const checkpoint *ck)
+{
+    hid_t fapl = ck_fapl();
+    hid_t f = fapl < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    int rc = f < 0 ? ck_fail_h5() : 0;
+    if (!rc)
+        rc = ck_w_model(f, ck);
+    if (!rc)
+        rc = ck_w_arrays(f, ck);
+    if (!rc)
+        rc = ck_w_train(f, ck);
+    if (!rc)
+        rc = ck_w_state(f, ck);
+    if (!rc)
+        rc = ck_w_options(f, ck);
+    if (!rc && H5Fflush(f, H5F_SCOPE_LOCAL) < 0)
+        rc = ck_fail_h5();
+    if (f >= 0 && H5Fclose(f) < 0)
+        rc = ck_fail_h5();
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return rc;
+}
+
+/* ------------------------------------------------- files and directories */
+
+/* fsync a file or (dir = 1) a directory; EINVAL (no fsync there) is fine. */
+static int ck_fsync_path(const char *path, int dir)
+{
+    int fd = open(path[0] ? path : ".", dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return ck_fail_errno(errno);
+    int rc = fsync(fd) != 0 && errno != EINVAL ? ck_fail_errno(errno) : 0;
+    close(fd);
+    return rc;
+}
+
+/* mkdir -p */
+static int ck_mkdirs(const char *dir)
+{
+    char *p = ck_xstrdup(dir);
+    struct stat st;
+    int rc = 0;
+    for (char *s = p + (p[0] != 0); !rc; s++) {
+        char c = *s;
+        if (c != '/' && c != 0)
+            continue;
+        *s = 0;
+        if (p[0] && mkdir(p, 0777) != 0 && errno != EEXIST)
+            rc = error_set("cannot create checkpoint directory '%s': %s", dir, strerror(errno));
+        *s = c;
+        if (!c)
+            break;
+    }
+    free(p);
+    if (!rc && dir[0] && stat(dir, &st) != 0)
+        rc = error_set("cannot create checkpoint directory '%s': %s", dir, strerror(errno));
+    else if (!rc && dir[0] && !S_ISDIR(st.st_mode))
+        rc = error_set("cannot create checkpoint directory '%s': %s", dir, strerror(ENOTDIR));
+    return rc;
+}
+
+/* The HDF5 file into tmp, fsync'ed, renamed to final, directory synced. */
+static int ck_write_file(const char *dir, const char *tmp, const char *final,
+                         const checkpoint *ck)
+{
+    ck_reason[0] = 0;
+    int rc = ck_w_hdf5(tmp, ck);
+    if (!rc)
+        rc = ck_fsync_path(tmp, 0);
+    if (!rc && rename(tmp, final) != 0)
+        rc = ck_fail_errno(errno);
+    if (rc)
+        unlink(tmp);
+    if (!rc)
+        rc = ck_fsync_path(dir, 1);
+    if (rc)
+        return error_set("cannot write checkpoint '%s': %s", final, ck_reason);
+    return 0;
+}
+
+/* DIR/latest.h5 -> name, replaced atomically (symlink to a temporary + rename). */
+static int ck_link_latest(const char *dir, const char *name)
+{
+    char *link = ck_join(dir, "latest.h5");
+    char *tmp_name = ck_strf(".latest.h5.tmp-%ld", (long)getpid());
+    char *tmp = ck_join(dir, tmp_name);
+    int rc = 0;
+    unlink(tmp);
+    if (symlink(name, tmp) != 0 || rename(tmp, link) != 0) {
+        int err = errno;
+        unlink(tmp);
+        rc = error_set("cannot update '%s': %s", link, strerror(err));
+    }
+    ck_reason[0] = 0;
+    if (!rc && ck_fsync_path(dir, 1) != 0)
+        rc = error_set("cannot update '%s': %s", link, ck_reason);
+    free(tmp);
+    free(tmp_name);
+    free(link);
+    return rc;
+}
+
+typedef struct {
+    uint64_t step;
+    char *name;
+} ck_entry;
+
+/* Step of "ckpt-<digits>.h5", or -1 for any other name. */
+static int ck_parse_name(const char *name, uint64_t *step)
+{
+    const char *s = name + 5;
+    if (strncmp(name, "ckpt-", 5) != 0 || *s < '0' || *s > '9')
+        return -1;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    if (strcmp(s, ".h5") != 0)
+        return -1;
+    *step = strtoull(name + 5, NULL, 10);
+    return 0;
+}
+
+static int ck_entry_newer(const void *a, const void *b)
+{
+    uint64_t x = ((const ck_entry *)a)->step, y = ((const ck_entry *)b)->step;
+    return x > y ? -1 : x < y;
+}
+
+/* The ckpt-*.h5 in dir, newest first. */
+static ck_entry *ck_list(DIR *d, size_t *n)
+{
+    size_t cap = 16;
+    ck_entry *e = xmalloc(cap * sizeof *e, "checkpoint list");
+    struct dirent *de;
+    uint64_t step;
+    *n = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (ck_parse_name(de->d_name, &step) != 0)
+            continue;
+        if (*n == cap) {
+            cap *= 2;
+            ck_entry *bigger = xmalloc(cap * sizeof *e, "checkpoint list");
+            memcpy(bigger, e, *n * sizeof *e);
+            free(e);
+            e = bigger;
+        }
+        e[*n].step = step;
+        e[(*n)++].name = ck_xstrdup(de->d_name);
+    }
+    qsort(e, *n, sizeof *e, ck_entry_newer);
+    return e;
+}
+
+/* Removes all but the newest `keep` checkpoints, never `latest`. Failures
+ * here only warn: the new checkpoint is already safely in place. */
+static void ck_prune(const char *dir, size_t keep, const char *latest)
+{
+    DIR *d = opendir(dir[0] ? dir : ".");
+    size_t n = 0;
+    if (!d) {
+        warn_print("cannot list '%s' to remove old checkpoints: %s", dir, strerror(errno));
+        return;
+    }
+    ck_entry *e = ck_list(d, &n);
+    closedir(d);
+    for (size_t i = 0; i < n; i++) {
+        char *path = ck_join(dir, e[i].name);
+        if (i >= keep && strcmp(e[i].name, latest) != 0 && unlink(path) != 0)
+            warn_print("cannot remove old checkpoint '%s': %s", path, strerror(errno));
+        free(path);
+        free(e[i].name);
+    }
+    free(e);
+}
+
+static int ck_write_check(const checkpoint *ck, const char *final, size_t path_len,
+                          const char *path_out)
+{
+    if (path_out && strlen(final) >= path_len)
+        return error_set("checkpoint path '%s' is too long", final);
+    if (!ck->layout.tensors || !ck->params || !ck->vocab || !ck->adam_m || !ck->adam_v ||
+        !ck->h)
+        return error_set("cannot write checkpoint '%s': incomplete checkpoint", final);
+    if ((ck->layout.cell == CELL_LSTM) != (ck->c != NULL))
+        return error_set("cannot write checkpoint '%s': cell state given %s", final,
+                         ck->c ? "for a non-LSTM model" : "missing for an LSTM");
+    return 0;
+}
+
+int checkpoint_write(const char *dir, const checkpoint *ck, size_t keep, char *path_out,
+                     size_t path_len)
+{
+    char name[48], tmp_name[80];
+    ck_h5_quiet();
+    snprintf(name, sizeof name, "ckpt-%08" PRIu64 ".h5", ck->step);
+    snprintf(tmp_name, sizeof tmp_name, ".ckpt-%" PRIu64 ".h5.tmp-%ld", ck->step,
+             (long)getpid());
+    char *final = ck_join(dir, name), *tmp = ck_join(dir, tmp_name);
+    int rc = ck_write_check(ck, final, path_len, path_out);
+    if (!rc)
+        rc = ck_mkdirs(dir);
+    if (!rc)
+        rc = ck_write_file(dir, tmp, final, ck);
+    if (!rc)
+        rc = ck_link_latest(dir, name);
+    if (!rc)
+        ck_prune(dir, keep, name);
+    if (!rc && path_out)
+        snprintf(path_out, path_len, "%s", final);
+    free(final);
+    free(tmp);
+    return rc;
+}
+
+/* ------------------------------------------------------- HDF5 reading */
+
+typedef struct {
+    hid_t file;
+    const char *path;
+} ck_reader;
+
+/* "checkpoint 'PATH': <message>" */
+static int ck_rerr(const ck_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ck_rerr(const ck_reader *r, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return error_set("checkpoint '%s': %s", r->path, msg);
+}
+
+/* 1 when every component of the absolute `path` is a hard link, else 0. */
+static int ck_exists(hid_t f, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *s = buf + 1;; s++) {
+        char c = *s;
+        H5L_info_t info;
+        if (c != '/' && c != 0)
+            continue;
+        *s = 0;
+        if (H5Lexists(f, buf, H5P_DEFAULT) <= 0 || H5Lget_info(f, buf, &info, H5P_DEFAULT) < 0 ||
+            info.type != H5L_TYPE_HARD)
+            return 0;
+        *s = c;
+        if (!c)
+            return 1;
+    }
+}
+
+static hid_t ck_open_group(const ck_reader *r, const char *path)
+{
+    hid_t g = ck_exists(r->file, path) ? H5Gopen2(r->file, path, H5P_DEFAULT) : -1;
+    if (g < 0)
+        ck_rerr(r, "missing group %s", path);
+    return g;
+}
+
+/* Opens attribute where/name, which must hold exactly one value. */
+static hid_t ck_attr_open(const ck_reader *r, hid_t loc, const char *where, const char *name)
+{
+    if (H5Aexists(loc, name) <= 0)
+        return ck_rerr(r, "missing attribute %s/%s", where, name);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t s = a < 0 ? -1 : H5Aget_space(a);
+    hssize_t n = s < 0 ? -1 : H5Sget_simple_extent_npoints(s);
+    if (s >= 0)
+        H5Sclose(s);
+    if (n != 1) {
+        if (a >= 0)
+            H5Aclose(a);
+        return ck_rerr(r, "attribute %s/%s is not a single value", where, name);
+    }
+    return a;
+}
+
+/* Reads an integer attribute of any integer type into *out, within [lo, hi]. */
+static int ck_attr_u64(const ck_reader *r, hid_t loc, const char *where, const char *name,
+                       uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    hid_t a = ck_attr_open(r, loc, where, name);
+    if (a < 0)
+        return -1;
+    hid_t t = H5Aget_type(a);
+    int is_int = t >= 0 && H5Tget_class(t) == H5T_INTEGER;
+    int is_signed = is_int && H5Tget_sign(t) == H5T_SGN_2;
+    int64_t sv = 0;
+    herr_t e = !is_int     ? -1
+               : is_signed ? H5Aread(a, H5T_NATIVE_INT64, &sv)
+                           : H5Aread(a, H5T_NATIVE_UINT64, out);
+    if (t >= 0)
+        H5Tclose(t);
+    H5Aclose(a);
+    if (!is_int)
+        return ck_rerr(r, "attribute %s/%s is not an integer", where, name);
+    if (e < 0)
+        return ck_rerr(r, "cannot read attribute %s/%s", where, name);
+    if (sv < 0)
+        return ck_rerr(r, "attribute %s/%s = %" PRId64 " is negative", where, name, sv);
+    if (is_signed)
+        *out = (uint64_t)sv;
+    if (*out < lo || *out > hi)
+        return ck_rerr(r, "attribute %s/%s = %" PRIu64 " is out of range [%" PRIu64 ", %" PRIu64 "]",
+                       where, name, *out, lo, hi);
+    return 0;
+}
+
+static int ck_attr_f64(const ck_reader *r, hid_t loc, const char *where, const char *name,
+                       double *out)
+{
+    hid_t a = ck_attr_open(r, loc, where, name);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a);
+    int rc = a < 0 ? -1 : 0;
+    if (!rc && (t < 0 || H5Tget_class(t) != H5T_FLOAT))
+        rc = ck_rerr(r, "attribute %s/%s is not a floating-point number", where, name);
+    else if (!rc && H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
+        rc = ck_rerr(r, "cannot read attribute %s/%s", where, name);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+static int ck_read_vlen_str(hid_t a, hid_t m, char **out)
+{
+    char *s = NULL;
+    if (H5Tset_size(m, H5T_VARIABLE) < 0 || H5Aread(a, m, &s) < 0)
+        return -1;
+    *out = ck_xstrdup(s ? s : "");
+    H5free_memory(s);
+    return 0;
+}
+
+/* A fixed-length string of n bytes, read NUL-terminated into n + 1 bytes. */
+static int ck_read_fixed_str(hid_t a, hid_t m, size_t n, char **out)
+{
+    if (n == 0 || n > CK_MAX_STR || H5Tset_size(m, n + 1) < 0 ||
+        H5Tset_strpad(m, H5T_STR_NULLTERM) < 0)
+        return -1;
+    char *s = xmalloc(n + 1, "checkpoint string");
+    if (H5Aread(a, m, s) < 0) {
+        free(s);
+        return -1;
+    }
+    s[n] = 0;
+    *out = s;
+    return 0;
+}
+
+/* Reads a string attribute of file type ftype (fixed or variable length). */
+static int ck_read_str(hid_t a, hid_t ftype, char **out)
+{
+    hid_t m = H5Tcopy(H5T_C_S1);
+    int rc = -1;
+    if (m >= 0 && H5Tset_cset(m, H5Tget_cset(ftype)) >= 0)
+        rc = H5Tis_variable_str(ftype) > 0 ? ck_read_vlen_str(a, m, out)
+                                           : ck_read_fixed_str(a, m, H5Tget_size(ftype), out);
+    if (m >= 0)
+        H5Tclose(m);
+    return rc;
+}
+
+static int ck_attr_str(const ck_reader *r, hid_t loc, const char *where, const char *name,
+                       char **out)
+{
+    hid_t a = ck_attr_open(r, loc, where, name);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a);
+    int rc = a < 0 ? -1 : 0;
+    if (!rc && (t < 0 || H5Tget_class(t) != H5T_STRING))
+        rc = ck_rerr(r, "attribute %s/%s is not a string", where, name);
+    else if (!rc && ck_read_str(a, t, out) < 0)
+        rc = ck_rerr(r, "cannot read attribute %s/%s", where, name);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+/* /model attributes, checked, then the layout built from them. */
+static int ck_r_model(const ck_reader *r, checkpoint *ck)
+{
+    hid_t g = ck_open_group(r, "/model");
+    char *cell = NULL;
+    uint64_t vocab = 0, hidden = 0, layers = 0;
+    cell_kind kind = CELL_LSTM;
+    if (g < 0)
+        return -1;
+    int rc = ck_attr_str(r, g, "/model", "cell", &cell);
+    if (!rc && cell_parse(cell, &kind) < 0)
+        rc = ck_rerr(r, "attribute /model/cell is '%.40s', expected lstm, gru or rnn", cell);
+    if (!rc)
+        rc = ck_attr_u64(r, g, "/model", "vocab_size", 1, CK_MAX_VOCAB, &vocab);
+    if (!rc)
+        rc = ck_attr_u64(r, g, "/model", "hidden_size", 1, CK_MAX_HIDDEN, &hidden);
+    if (!rc)
+        rc = ck_attr_u64(r, g, "/model", "num_layers", 1, CK_MAX_LAYERS, &layers);
+    H5Gclose(g);
+    free(cell);
+    if (!rc)
+        param_layout_init(&ck->layout, kind, vocab, hidden, layers);
+    return rc;
+}
+
+/* /train attributes; epoch and window must agree with step and windows. */
+static int ck_r_train(const ck_reader *r, checkpoint *ck)
+{
+    static const char *const names[6] = {"step", "epoch", "window", "windows", "rows", "seq"};
+    uint64_t *dst[6] = {&ck->step, &ck->epoch, &ck->window, &ck->windows, &ck->rows, &ck->seq};
+    uint64_t row_floats = (uint64_t)(ck->layout.layers * ck->layout.hidden);
+    uint64_t max_rows = ((uint64_t)SIZE_MAX / sizeof(float)) / row_floats;
+    hid_t g = ck_open_group(r, "/train");
+    int rc = g < 0 ? -1 : 0;
+    for (int i = 0; !rc && i < 6; i++)
+        rc = ck_attr_u64(r, g, "/train", names[i], i >= 3 ? 1 : 0, i == 4 ? max_rows : UINT64_MAX,
+                         dst[i]);
+    if (!rc)
+        rc = ck_attr_f64(r, g, "/train", "loss", &ck->loss);
+    if (g >= 0)
+        H5Gclose(g);
+    if (!rc && (ck->epoch != ck->step / ck->windows || ck->window != ck->step % ck->windows))
+        rc = ck_rerr(r, "/train: epoch %" PRIu64 " and window %" PRIu64 " do not match step %" PRIu64
+                     " with %" PRIu64 " windows per epoch",
+                     ck->epoch, ck->window, ck->step, ck->windows);
+    return rc;
+}
+
+/* A dataset the layout expects: where it is, its shape, where it goes. */
+typedef struct {
+    char path[64];
+    int rank;
+    hsize_t dims[3];
+    int is_vocab;  /* integer class, read through ck_r_vocab */
+    float **base;  /* destination buffer (allocated after all checks) */
+    size_t offset; /* elements into *base */
+} ck_dspec;
+
+static void ck_shape_str(char *buf, size_t len, int rank, const hsize_t *dims)
+{
+    size_t n = (size_t)snprintf(buf, len, "(");
+    for (int i = 0; i < rank && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%llu", i ? ", " : "",
+                              (unsigned long long)dims[i]);
+    if (n < len)
+        snprintf(buf + n, len - n, "%s)", rank == 1 ? "," : "");
+}
+
+static int ck_check_shape(const ck_reader *r, const ck_dspec *s, hid_t space)
+{
+    hsize_t dims[H5S_MAX_RANK];
+    char got[160], want[160];
+    if (H5Sget_simple_extent_type(space) == H5S_NULL)
+        return ck_rerr(r, "dataset %s is empty (null dataspace)", s->path);
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank < 0 || H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        return ck_rerr(r, "dataset %s has an unreadable shape", s->path);
+    if (rank == s->rank && memcmp(dims, s->dims, (size_t)rank * sizeof *dims) == 0)
+        return 0;
+    ck_shape_str(got, sizeof got, rank, dims);
+    ck_shape_str(want, sizeof want, s->rank, s->dims);
+    return ck_rerr(r, "dataset %s has shape %s, expected %s", s->path, got, want);
+}
+
+/* The dataset exists, is of the right class and has exactly the shape. */
+static int ck_check_dset(const ck_reader *r, const ck_dspec *s)
+{
+    if (!ck_exists(r->file, s->path))
+        return ck_rerr(r, "missing dataset %s", s->path);
+    hid_t d = H5Dopen2(r->file, s->path, H5P_DEFAULT);
+    if (d < 0)
+        return ck_rerr(r, "%s is not a dataset", s->path);
+    hid_t t = H5Dget_type(d), space = H5Dget_space(d);
+    H5T_class_t want = s->is_vocab ? H5T_INTEGER : H5T_FLOAT;
+    int rc = 0;
+    if (t < 0 || space < 0)
+        rc = ck_rerr(r, "dataset %s is unreadable", s->path);
+    else if (H5Tget_class(t) != want)
+        rc = ck_rerr(r, "dataset %s is not of %s type", s->path,
+                     s->is_vocab ? "an integer" : "a floating-point");
+    else
+        rc = ck_check_shape(r, s, space);
+    if (t >= 0)
+        H5Tclose(t);
+    if (space >= 0)
+        H5Sclose(space);
+    H5Dclose(d);
+    return rc;
+}
+
+static int ck_read_dset(const ck_reader *r, const char *path, hid_t mtype, void *buf)
+{
+    hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
+    int rc = d >= 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 ? 0 : -1;
+    if (d >= 0)
+        H5Dclose(d);
+    if (rc)
+        return ck_rerr(r, "dataset %s is corrupted (checksum or read error)", path);
+    return 0;
+}
+
+/* /vocab: code points, strictly increasing, no surrogates. */
+static int ck_r_vocab(const ck_reader *r, checkpoint *ck)
+{
+    size_t n = ck->layout.vocab;
+    int64_t *v = xmalloc(n * sizeof *v, "checkpoint vocabulary");
+    int rc = ck_read_dset(r, "/vocab", H5T_NATIVE_INT64, v);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (v[i] < 0 || v[i] > 0x10FFFF || (v[i] >= 0xD800 && v[i] <= 0xDFFF))
+            rc = ck_rerr(r, "/vocab[%zu] = %" PRId64 " is not a Unicode code point", i, v[i]);
+        else if (i && v[i] <= v[i - 1])
+            rc = ck_rerr(r, "/vocab is not strictly increasing at index %zu", i);
+        else
+            ck->vocab[i] = (uint32_t)v[i];
+    }
+    free(v);
+    return rc;
+}
+
+static void ck_spec(ck_dspec *s, const char *path, int rank, const hsize_t *dims, float **base,
+                    size_t offset)
+{
+    snprintf(s->path, sizeof s->path, "%s", path);
+    s->rank = rank;
+    memcpy(s->dims, dims, (size_t)rank * sizeof *dims);
+    s->is_vocab = base == NULL;
+    s->base = base;
+    s->offset = offset;
+}
+
+/* Every dataset the /model attributes and /train rows call for. */
+static ck_dspec *ck_specs(checkpoint *ck, size_t *n)
+{
+    const param_layout *p = &ck->layout;
+    ck_dspec *s = xcalloc(p->n_tensors + 5, sizeof *s, "checkpoint datasets");
+    hsize_t vocab = p->vocab, np = p->n_params;
+    hsize_t state[3] = {ck->rows, p->layers, p->hidden};
+    char path[64];
+    for (size_t i = 0; i < p->n_tensors; i++) {
+        const param_tensor *t = &p->tensors[i];
+        hsize_t dims[2] = {t->rows, t->cols};
+        snprintf(path, sizeof path, "/model/%s", t->name);
+        ck_spec(&s[i], path, t->cols ? 2 : 1, dims, &ck->params, t->offset);
+    }
+    *n = p->n_tensors;
+    ck_spec(&s[(*n)++], "/vocab", 1, &vocab, NULL, 0);
+    ck_spec(&s[(*n)++], "/optim/adam_m", 1, &np, &ck->adam_m, 0);
+    ck_spec(&s[(*n)++], "/optim/adam_v", 1, &np, &ck->adam_v, 0);
+    ck_spec(&s[(*n)++], "/state/h", 3, state, &ck->h, 0);
+    if (p->cell == CELL_LSTM)
+        ck_spec(&s[(*n)++], "/state/c", 3, state, &ck->c, 0);
+    return s;
+}
+
+static void ck_alloc(checkpoint *ck)
+{
+    size_t np = ck->layout.n_params;
+    size_t state = (size_t)ck->rows * ck->layout.layers * ck->layout.hidden;
+    ck->vocab = xmalloc(ck->layout.vocab * sizeof *ck->vocab, "checkpoint vocabulary");
+    ck->params = xmalloc(np * sizeof(float), "checkpoint parameters");
+    ck->adam_m = xmalloc(np * sizeof(float), "checkpoint Adam moments");
+    ck->adam_v = xmalloc(np * sizeof(float), "checkpoint Adam moments");
+    ck->h = xmalloc(state * sizeof(float), "checkpoint hidden state");
+    if (ck->layout.cell == CELL_LSTM)
+        ck->c = xmalloc(state * sizeof(float), "checkpoint cell state");
+}
+
+/* Checks every dataset, then allocates and reads them all. */
+static int ck_r_datasets(const ck_reader *r, checkpoint *ck)
+{
+    size_t n;
+    ck_dspec *s = ck_specs(ck, &n);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = ck_check_dset(r, &s[i]);
+    if (!rc && ck->layout.cell != CELL_LSTM && ck_exists(r->file, "/state/c"))
+        rc = ck_rerr(r, "unexpected dataset /state/c for a %s model", cell_name(ck->layout.cell));
+    if (!rc)
+        ck_alloc(ck);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = s[i].is_vocab ? ck_r_vocab(r, ck)
+                           : ck_read_dset(r, s[i].path, H5T_NATIVE_FLOAT, *s[i].base + s[i].offset);
+    free(s);
+    return rc;
+}
+
+typedef struct {
+    const ck_reader *r;
+    checkpoint *ck;
+    size_t cap;
+    int failed; /* the error is set */
+} ck_opt_iter;
+
+/* Appends key = value to ck's options. */
+static void ck_opt_add(ck_opt_iter *it, const char *key, char *value)
+{
+    checkpoint *ck = it->ck;
+    if (ck->n_options == it->cap) {
+        it->cap = it->cap ? 2 * it->cap : 16;
+        char **keys = xcalloc(it->cap, sizeof *keys, "checkpoint options");
+        char **values = xcalloc(it->cap, sizeof *values, "checkpoint options");
+        if (ck->n_options) {
+            memcpy(keys, ck->option_keys, ck->n_options * sizeof *keys);
+            memcpy(values, ck->option_values, ck->n_options * sizeof *values);
+        }
+        free(ck->option_keys);
+        free(ck->option_values);
+        ck->option_keys = keys;
+        ck->option_values = values;
+    }
+    ck->option_keys[ck->n_options] = ck_xstrdup(key);
+    ck->option_values[ck->n_options++] = value;
+}
+
+static herr_t ck_opt_one(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    ck_opt_iter *it = data;
+    char *value = NULL;
+    (void)info;
+    if (ck_attr_str(it->r, loc, "/options", name, &value) < 0) {
+        it->failed = 1;
+        return -1;
+    }
+    ck_opt_add(it, name, value);
+    return 0;
+}
+
+/* Every attribute of /options, as strings, in creation order when indexed. */
+static int ck_r_options(const ck_reader *r, checkpoint *ck)
+{
+    hid_t g = ck_open_group(r, "/options");
+    if (g < 0)
+        return -1;
+    hid_t gcpl = H5Gget_create_plist(g);
+    unsigned order = 0;
+    if (gcpl >= 0) {
+        H5Pget_attr_creation_order(gcpl, &order);
+        H5Pclose(gcpl);
+    }
+    ck_opt_iter it = {r, ck, 0, 0};
+    H5_index_t index = (order & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    herr_t e = H5Aiterate2(g, index, H5_ITER_INC, NULL, ck_opt_one, &it);
+    H5Gclose(g);
+    if (e < 0 && !it.failed)
+        return ck_rerr(r, "cannot list the attributes of /options");
+    return e < 0 ? -1 : 0;
+}
+
+static hid_t ck_open_file(const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return error_set("cannot open checkpoint '%s': %s", path, strerror(errno));
+    int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    close(fd);
+    if (!regular)
+        return error_set("checkpoint '%s' is not a regular file", path);
+    hid_t fapl = ck_fapl();
+#if H5_VERSION_GE(1, 12, 0)
+    htri_t ok = fapl < 0 ? -1 : H5Fis_accessible(path, fapl);
+#else
+    htri_t ok = H5Fis_hdf5(path);
+#endif
+    hid_t f = ok > 0 && fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (f < 0)
+        return error_set("checkpoint '%s': not an HDF5 file or truncated", path);
+    return f;
+}
+
+int checkpoint_read(const char *path, checkpoint *ck)
+{
+    memset(ck, 0, sizeof *ck);
+    ck_h5_quiet();
+    ck_reader r = {ck_open_file(path), path};
+    if (r.file < 0)
+        return -1;
+    int rc = ck_r_model(&r, ck);
+    if (!rc)
+        rc = ck_r_train(&r, ck);
+    if (!rc)
+        rc = ck_r_datasets(&r, ck);
+    if (!rc)
+        rc = ck_r_options(&r, ck);
+    if (H5Fclose(r.file) < 0 && !rc)
+        rc = ck_rerr(&r, "cannot close the file");
+    if (rc)
+        checkpoint_free(ck);
+    return rc;
+}
+
+/* ------------------------------------------------------ resume, options */
+
+static int ck_copy_path(const char *src, char *path, size_t len)
+{
+    if (strlen(src) >= len)
+        return error_set("checkpoint path '%s' is too long", src);
+    snprintf(path, len, "%s", src);
+    return 0;
+}
+
+/* DIR/latest.h5, followed to the checkpoint it names. */
+static int ck_resolve_auto(const char *dir, char *path, size_t len, int *found)
+{
+    char *link = ck_join(dir, "latest.h5"), *file = NULL, target[4096];
+    struct stat st;
+    int rc = 0;
+    if (lstat(link, &st) != 0 && errno == ENOENT) {
+        free(link);
+        return 0;
+    }
+    if (stat(link, &st) != 0)
+        rc = error_set("checkpoint '%s': %s", link, strerror(errno));
+    ssize_t n = rc ? -1 : readlink(link, target, sizeof target - 1);
+    if (n > 0) {
+        target[n] = 0;
+        file = target[0] == '/' ? ck_xstrdup(target) : ck_join(dir, target);
+    }
+    if (!rc)
+        rc = ck_copy_path(file ? file : link, path, len);
+    *found = rc == 0;
+    free(file);
+    free(link);
+    return rc;
+}
+
+int checkpoint_resolve(const char *spec, const char *dir, char *path, size_t len, int *found)
+{
+    struct stat st;
+    *found = 0;
+    if (strcmp(spec, "auto") == 0)
+        return ck_resolve_auto(dir ? dir : "", path, len, found);
+    if (stat(spec, &st) != 0)
+        return error_set("checkpoint '%s': %s", spec, strerror(errno));
+    if (ck_copy_path(spec, path, len) < 0)
+        return -1;
+    *found = 1;
+    return 0;
+}
+
+const char *checkpoint_option(const checkpoint *ck, const char *key)
+{
+    for (size_t i = 0; i < ck->n_options; i++)
+        if (strcmp(ck->option_keys[i], key) == 0)
+            return ck->option_values[i];
+    return NULL;
+}
+
+void checkpoint_free(checkpoint *ck)
+{
+    if (!ck)
+        return;
+    param_layout_free(&ck->layout);
+    free(ck->vocab);
+    free(ck->params);
+    free(ck->adam_m);
+    free(ck->adam_v);
+    free(ck->h);
+    free(ck->c);
+    for (size_t i = 0; i < ck->n_options; i++) {
+        free(ck->option_keys[i]);
+        free(ck->option_values[i]);
+    }
+    free(ck->option_keys);
+    free(ck->option_values);
+    memset(ck, 0, sizeof *ck);
+}

@@ -1,0 +1,68 @@
+/* checkpoint.h — HDF5 checkpoints: written atomically by rank 0, read and
+ * validated by the trainer (resume) and the sampler. The schema is the
+ * contract in docs/checkpoint-format.md:
+ *   /model        group, attributes cell (string), hidden_size, num_layers,
+ *                 vocab_size (int64); one float32 dataset per tensor, named
+ *                 and shaped as PyTorch's state_dict (see params.h)
+ *   /vocab        uint32 (V): the code points in index order
+ *   /optim/adam_m, /optim/adam_v   float32 (n_params): Adam's moments, flat
+ *   /train        group, attributes step, epoch, window, windows, rows, seq
+ *                 (uint64), loss (double, last training loss)
+ *   /state/h      float32 (rows, layers, hidden): every row's carried h
+ *   /state/c      float32 (rows, layers, hidden): LSTM only
+ *   /options      group, one string attribute per training option */
+#ifndef CHARNN_CHECKPOINT_H
+#define CHARNN_CHECKPOINT_H
+
+#include "params.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    param_layout layout;  /* cell, vocab, hidden, layers, tensor table */
+    uint32_t *vocab;      /* (vocab) code points */
+    float *params;        /* (n_params) flat, PyTorch layout */
+    float *adam_m;        /* (n_params) */
+    float *adam_v;        /* (n_params) */
+    uint64_t step;        /* optimizer steps done (Adam's t) */
+    uint64_t epoch;       /* step / windows */
+    uint64_t window;      /* step % windows: the next window to train on */
+    uint64_t windows;     /* windows per epoch of the training layout */
+    uint64_t rows;        /* global sequence rows (--batch) */
+    uint64_t seq;         /* steps per window (--seq) */
+    double loss;          /* last training loss (mean nats/char) */
+    float *h;             /* (rows, layers, hidden) carried hidden state */
+    float *c;             /* (rows, layers, hidden) LSTM cell state, else NULL */
+    size_t n_options;
+    char **option_keys;   /* (n_options) */
+    char **option_values; /* (n_options) */
+} checkpoint;
+
+/* Writes ck as DIR/ckpt-<step, 8 digits>.h5: into a temporary file in DIR,
+ * flushed, fsync'ed, then renamed; then DIR/latest.h5 (a symlink) is
+ * replaced atomically to name it, and all but the newest `keep` ckpt-*.h5
+ * are removed. DIR is created when missing. On any failure nothing that was
+ * there before is damaged (the temporary file is removed) and -1 is
+ * returned with an error naming the path. *path_out receives the file. */
+int checkpoint_write(const char *dir, const checkpoint *ck, size_t keep, char *path_out,
+                     size_t path_len);
+
+/* Reads and validates a checkpoint: every group, dataset, type, rank and
+ * dimension is checked against the /model attributes before anything is
+ * allocated or read. Errors name the file and what is wrong ("not an HDF5
+ * file", "missing dataset /model/rnn.weight_hh_l1", "dataset ... has shape
+ * (3, 4), expected (2048, 512)", "truncated or corrupted"). HDF5's own error
+ * stack is never printed. */
+int checkpoint_read(const char *path, checkpoint *ck);
+
+/* For --resume: `spec` is "auto" (then DIR/latest.h5 if present, else
+ * *found = 0) or a path (which must exist: else an error naming it). */
+int checkpoint_resolve(const char *spec, const char *dir, char *path, size_t len, int *found);
+
+/* Value of option `key` saved in ck, or NULL. */
+const char *checkpoint_option(const checkpoint *ck, const char *key);
+
+void checkpoint_free(checkpoint *ck);
+
+#endif

@@ -1,0 +1,60 @@
+/* error.c — the per-thread error message and the checked allocators. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static _Thread_local char error_buf[1024];
+static const char *program_name = "charnn";
+
+int error_set(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error_buf, sizeof error_buf, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *error_message(void) { return error_buf; }
+
+void error_program(const char *name) { program_name = name; }
+
+const char *error_program_name(void) { return program_name; }
+
+void error_print(void)
+{
+    fprintf(stderr, "%s: error: %s\n", program_name,
+            error_buf[0] ? error_buf : "unknown error");
+}
+
+void warn_print(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: warning: ", program_name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void *check_alloc(void *p, size_t bytes, const char *what)
+{
+    if (!p && bytes) {
+        fprintf(stderr, "%s: error: out of memory allocating %zu bytes for %s\n",
+                program_name, bytes, what);
+        exit(1);
+    }
+    return p;
+}
+
+void *xmalloc(size_t bytes, const char *what)
+{
+    return check_alloc(malloc(bytes ? bytes : 1), bytes, what);
+}
+
+void *xcalloc(size_t count, size_t size, const char *what)
+{
+    return check_alloc(calloc(count ? count : 1, size ? size : 1), count * size, what);
+}

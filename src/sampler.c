@@ -1,0 +1,79 @@
+/* sampler.c — priming, drawing and scoring with a checkpointed model. */
+#include "sampler.h"
+
+#include "corpus.h"
+#include "error.h"
+#include "rng.h"
+
+#include <stdlib.h>
+
+int sampler_load(sampler *s, const char *path, const backend *be)
+{
+    if (checkpoint_read(path, &s->ck) != 0)
+        return -1;
+    const param_layout *p = &s->ck.layout;
+    model_init(&s->m, be, p->cell, p->vocab, p->hidden, p->layers);
+    be->upload(s->m.params, s->ck.params, p->n_params * sizeof(real));
+    model_work_init(&s->w, &s->m, 1, SAMPLER_CHUNK, 0);
+    return 0;
+}
+
+void sampler_free(sampler *s)
+{
+    model_work_free(&s->w, &s->m);
+    model_free(&s->m);
+    checkpoint_free(&s->ck);
+}
+
+/* Runs ids through the model in chunks; returns the loss sum when targets
+ * are given (ids[i+1] is the target of ids[i], n - 1 predictions), else
+ * leaves the logits of the last character in w.logits. */
+static double feed(sampler *s, const uint32_t *ids, size_t n, int with_targets)
+{
+    int32_t x[SAMPLER_CHUNK], y[SAMPLER_CHUNK];
+    model_pass pass = {0};
+    double sum = 0;
+    size_t inputs = with_targets ? n - 1 : n, last = 0;
+    for (size_t off = 0; off < inputs; off += SAMPLER_CHUNK) {
+        size_t k = inputs - off < SAMPLER_CHUNK ? inputs - off : SAMPLER_CHUNK;
+        for (size_t i = 0; i < k; i++) {
+            x[i] = (int32_t)ids[off + i];
+            y[i] = with_targets ? (int32_t)ids[off + i + 1] : 0;
+        }
+        sum += model_run(&s->m, &s->w, k, x, with_targets ? y : NULL, &pass);
+        last = k;
+    }
+    if (!with_targets && last > 1) /* the last position's logits first */
+        s->m.be->copy(s->w.logits, s->w.logits + (last - 1) * s->m.layout.vocab,
+                      s->m.layout.vocab * sizeof(real));
+    return sum;
+}
+
+static void put_char(uint32_t cp, FILE *out)
+{
+    char buf[4];
+    fwrite(buf, 1, utf8_encode(cp, buf), out);
+    fflush(out);
+}
+
+void sampler_generate(sampler *s, const uint32_t *prime, size_t n, const sampler_draw *d,
+                      FILE *out)
+{
+    model_work_reset(&s->w, &s->m);
+    feed(s, prime, n, 0);
+    uint32_t stream = rng_stream(RNG_STREAM_SAMPLE, 0);
+    for (size_t i = 0; i < d->length; i++) {
+        double u = rng_uniform(d->seed, stream, 0, 0, (uint32_t)i);
+        uint32_t id = (uint32_t)s->m.be->sample(s->w.logits, s->m.layout.vocab, d->top_k,
+                                                d->temperature, u, d->argmax, NULL, NULL);
+        put_char(s->ck.vocab[id], out);
+        if (i + 1 < d->length)
+            feed(s, &id, 1, 0);
+    }
+}
+
+double sampler_score(sampler *s, const uint32_t *ids, size_t n)
+{
+    model_work_reset(&s->w, &s->m);
+    return feed(s, ids, n, 1);
+}

@@ -1,0 +1,42 @@
+/* sampler.h — a trained model read from a checkpoint, run one row at a time:
+ * priming and drawing characters (top-k, temperature, argmax), and scoring a
+ * text (mean cross-entropy from a zero state). */
+#ifndef CHARNN_SAMPLER_H
+#define CHARNN_SAMPLER_H
+
+#include "checkpoint.h"
+#include "model.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    checkpoint ck;   /* vocab and the loaded tensors */
+    model m;
+    model_work w;    /* 1 row × SAMPLER_CHUNK steps, forward only */
+} sampler;
+
+enum { SAMPLER_CHUNK = 256 };
+
+/* Reads and validates the checkpoint, puts the model on `be`. */
+int sampler_load(sampler *s, const char *path, const backend *be);
+void sampler_free(sampler *s);
+
+typedef struct {
+    size_t length;      /* characters to draw */
+    size_t top_k;
+    double temperature;
+    uint64_t seed;
+    int argmax;
+} sampler_draw;
+
+/* Feeds the prime ids (n >= 1) from a zero state, then draws d->length
+ * characters, writing each as UTF-8 to out as soon as it is drawn. */
+void sampler_generate(sampler *s, const uint32_t *prime, size_t n, const sampler_draw *d,
+                      FILE *out);
+
+/* Sum of -log p(ids[i] | ids[0..i-1]) over i = 1..n-1, from a zero state. */
+double sampler_score(sampler *s, const uint32_t *ids, size_t n);
+
+#endif

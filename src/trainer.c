@@ -1,0 +1,491 @@
+/* trainer.c — the training run (see trainer.h). Setup errors are agreed on
+ * collectively, so every rank exits cleanly and one line is printed. */
+#include "trainer.h"
+
+#include "backend.h"
+#include "checkpoint.h"
+#include "corpus.h"
+#include "error.h"
+#include "metrics.h"
+#include "model.h"
+#include "optim.h"
+#include "shard.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    shard_layout lay;      /* global rows of this split */
+    const uint32_t *ids;   /* the split's text */
+    size_t first, count;   /* this rank's rows */
+    int32_t *x, *y;        /* (seq, count) host window */
+    model_work w;
+} split;
+
+typedef struct {
+    train_options *o;
+    const comm_info *comm;
+    const backend *be;
+    char ckpt_path[OPT_PATH_MAX + 64]; /* resumed from / last written */
+    checkpoint ck;                     /* the resumed checkpoint (until loaded) */
+    int resumed;
+    corpus text;
+    split train, val;
+    int has_val;
+    model m;
+    optim opt;
+    uint64_t step, total;
+    double loss, grad_norm, val_loss;
+    metrics mt;
+    double t_start, t_log, chars_log;
+} trainer;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void options_table(trainer *tr, opt_table *t, unsigned char *set)
+{
+    train_opts_table(t, tr->o, set);
+}
+
+/* On resume, the options that fix the model and the data layout come from
+ * the checkpoint; given explicitly, they must agree with it. */
+static int merge_checkpoint_options(trainer *tr, unsigned char *set)
+{
+    opt_table t;
+    char mine[OPT_PATH_MAX];
+    options_table(tr, &t, set);
+    for (size_t i = 0; i < t.n; i++) {
+        const opt_spec *s = &t.specs[i];
+        if (!(s->flags & OPT_ARCH))
+            continue;
+        const char *saved = checkpoint_option(&tr->ck, s->name);
+        if (!saved)
+            return error_set("checkpoint '%s' lacks option '%s'", tr->ckpt_path, s->name);
+        opts_format(&t, s, mine, sizeof mine);
+        if (set[i] && strcmp(mine, saved) != 0)
+            return error_set("--%s %s contradicts checkpoint '%s' (%s = %s)", s->name, mine,
+                             tr->ckpt_path, s->name, saved);
+        if (!set[i] && opts_set(&t, s->name, saved, "checkpoint option") != 0)
+            return -1;
+    }
+    cell_kind cell;
+    if (cell_parse(tr->o->cell, &cell) != 0 || cell != tr->ck.layout.cell ||
+        tr->o->hidden != tr->ck.layout.hidden || tr->o->layers != tr->ck.layout.layers)
+        return error_set("checkpoint '%s': its options contradict its model", tr->ckpt_path);
+    return 0;
+}
+
+static int load_resume(trainer *tr, unsigned char *set)
+{
+    int found = 0;
+    if (!tr->o->resume[0])
+        return 0;
+    if (checkpoint_resolve(tr->o->resume, tr->o->out, tr->ckpt_path, sizeof tr->ckpt_path,
+                           &found) != 0)
+        return -1;
+    if (!found)
+        return 0;
+    if (checkpoint_read(tr->ckpt_path, &tr->ck) != 0)
+        return -1;
+    tr->resumed = 1;
+    return merge_checkpoint_options(tr, set);
+}
+
+static int check_vocab(trainer *tr)
+{
+    const corpus *c = &tr->text;
+    const checkpoint *ck = &tr->ck;
+    if (c->vocab_size == ck->layout.vocab &&
+        memcmp(c->vocab, ck->vocab, c->vocab_size * sizeof *c->vocab) == 0)
+        return 0;
+    return error_set("vocabulary of '%s' (%zu characters) differs from checkpoint '%s' "
+                     "(%zu characters): resume needs the same text",
+                     tr->o->data, c->vocab_size, tr->ckpt_path, ck->layout.vocab);
+}
+
+static int layout_splits(trainer *tr)
+{
+    const train_options *o = tr->o;
+    size_t n = tr->text.n, n_val = (size_t)floor((double)n * o->val_frac);
+    char what[OPT_PATH_MAX + 64];
+    if (o->batch < (size_t)tr->comm->size)
+        return error_set("--batch %zu is smaller than the number of ranks (%d)", o->batch,
+                         tr->comm->size);
+    snprintf(what, sizeof what, "training text of '%s'", o->data);
+    if (shard_layout_init(&tr->train.lay, n - n_val, o->batch, o->seq, what) != 0)
+        return -1;
+    tr->train.ids = tr->text.ids;
+    tr->has_val = n_val > 0;
+    if (!tr->has_val)
+        return 0;
+    if (n_val < o->seq + 1)
+        return error_set("validation text of '%s' (--val-frac %g) has %zu characters, too "
+                         "few for --seq %zu (needs %zu); raise --val-frac or use --val-frac 0",
+                         o->data, o->val_frac, n_val, o->seq, o->seq + 1);
+    size_t rows = (n_val - 1) / o->seq < o->batch ? (n_val - 1) / o->seq : o->batch;
+    snprintf(what, sizeof what, "validation text of '%s'", o->data);
+    if (shard_layout_init(&tr->val.lay, n_val, rows, o->seq, what) != 0)
+        return -1;
+    tr->val.ids = tr->text.ids + (n - n_val);
+    return 0;
+}
+
+static void split_init(trainer *tr, split *s, int train)
+{
+    shard_rows(s->lay.rows, tr->comm->size, tr->comm->rank, &s->first, &s->count);
+    size_t n = s->lay.seq * s->count;
+    s->x = xmalloc(n * sizeof *s->x, "input window");
+    s->y = xmalloc(n * sizeof *s->y, "target window");
+    model_work_init(&s->w, &tr->m, s->count, s->lay.seq, train);
+}
+
+static void split_free(trainer *tr, split *s)
+{
+    free(s->x);
+    free(s->y);
+    model_work_free(&s->w, &tr->m);
+}
+
+static int model_setup(trainer *tr)
+{
+    const train_options *o = tr->o;
+    cell_kind cell;
+    if (cell_parse(o->cell, &cell) != 0)
+        return -1;
+    model_init(&tr->m, tr->be, cell, tr->text.vocab_size, o->hidden, o->layers);
+    optim_init(&tr->opt, tr->be, tr->m.layout.n_params, o->lr, o->grad_clip);
+    split_init(tr, &tr->train, 1);
+    if (tr->has_val)
+        split_init(tr, &tr->val, 0);
+    if (!tr->resumed) {
+        model_init_params(&tr->m, o->seed);
+        return 0;
+    }
+    const checkpoint *ck = &tr->ck;
+    if (ck->windows != tr->train.lay.windows || ck->rows != o->batch || ck->seq != o->seq)
+        return error_set("checkpoint '%s' was trained with %llu windows of %llu x %llu per "
+                         "epoch; this data gives %zu: resume needs the same text and options",
+                         tr->ckpt_path, (unsigned long long)ck->windows,
+                         (unsigned long long)ck->rows, (unsigned long long)ck->seq,
+                         tr->train.lay.windows);
+    size_t bytes = tr->m.layout.n_params * sizeof(real);
+    tr->be->upload(tr->m.params, ck->params, bytes);
+    tr->be->upload(tr->opt.m, ck->adam_m, bytes);
+    tr->be->upload(tr->opt.v, ck->adam_v, bytes);
+    tr->opt.t = ck->step;
+    tr->step = ck->step;
+    tr->loss = ck->loss;
+    size_t stride = o->layers * o->hidden;
+    model_state_import(&tr->m, &tr->train.w, ck->h + tr->train.first * stride,
+                       ck->c ? ck->c + tr->train.first * stride : NULL);
+    return 0;
+}
+
+static int setup(trainer *tr, unsigned char *set)
+{
+    const train_options *o = tr->o;
+    if (!o->data[0])
+        return error_set("no training text: pass --data FILE (or data = FILE in --config)");
+    if (load_resume(tr, set) != 0)
+        return -1;
+    if (backend_select(o->device, &tr->be) != 0)
+        return -1;
+    if (corpus_load(&tr->text, o->data, o->encoding) != 0)
+        return -1;
+    if (tr->resumed && check_vocab(tr) != 0)
+        return -1;
+    if (layout_splits(tr) != 0)
+        return -1;
+    tr->total = o->steps ? o->steps : o->epochs * tr->train.lay.windows;
+    return model_setup(tr);
+}
+
+/* Sums the gradient (and the loss) over the ranks; the CPU backend's
+ * buffers are host memory, others are staged through the host. */
+static void allreduce_grads(trainer *tr, double *loss_sum)
+{
+    comm_allreduce_double(loss_sum, 1);
+    if (tr->comm->size == 1)
+        return;
+    size_t n = tr->m.layout.n_params;
+    if (tr->be == backend_cpu()) {
+        comm_allreduce_float(tr->m.grads, n);
+        return;
+    }
+    float *host = xmalloc(n * sizeof *host, "gradient staging buffer");
+    tr->be->download(host, tr->m.grads, n * sizeof *host);
+    comm_allreduce_float(host, n);
+    tr->be->upload(tr->m.grads, host, n * sizeof *host);
+    free(host);
+}
+
+static int train_step(trainer *tr)
+{
+    const train_options *o = tr->o;
+    split *s = &tr->train;
+    size_t window = tr->step % s->lay.windows;
+    if (window == 0)
+        model_work_reset(&s->w, &tr->m);
+    shard_window(&s->lay, s->ids, s->first, s->count, window, s->x, s->y);
+    double global = (double)(s->lay.rows * s->lay.seq);
+    model_pass pass = {.dropout = o->dropout, .seed = o->seed, .step = (uint32_t)tr->step,
+                       .row0 = s->first, .grad_scale = 1.0 / global};
+    double loss_sum = model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
+    allreduce_grads(tr, &loss_sum);
+    tr->loss = loss_sum / global;
+    if (!isfinite(tr->loss))
+        return error_set("training loss is %g at step %llu: stopping without saving "
+                         "(lower --lr?); the last checkpoint is intact",
+                         tr->loss, (unsigned long long)tr->step + 1);
+    tr->grad_norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
+    if (!isfinite(tr->grad_norm))
+        return error_set("gradient norm is %g at step %llu: stopping without saving "
+                         "(lower --lr?); the last checkpoint is intact",
+                         tr->grad_norm, (unsigned long long)tr->step + 1);
+    tr->step++;
+    tr->chars_log += global;
+    return 0;
+}
+
+/* Mean loss over the whole validation split, from a zero state, no dropout;
+ * touches neither the training state nor the gradients. */
+static double evaluate(trainer *tr)
+{
+    split *s = &tr->val;
+    model_pass pass = {0};
+    double sum = 0;
+    model_work_reset(&s->w, &tr->m);
+    for (size_t j = 0; j < s->lay.windows; j++) {
+        shard_window(&s->lay, s->ids, s->first, s->count, j, s->x, s->y);
+        sum += model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
+    }
+    comm_allreduce_double(&sum, 1);
+    return sum / (double)(s->lay.rows * s->lay.seq * s->lay.windows);
+}
+
+static void fill_options(trainer *tr, checkpoint *ck, char **keys, char **values)
+{
+    opt_table t;
+    unsigned char dummy[64] = {0};
+    options_table(tr, &t, dummy);
+    ck->n_options = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        if (t.specs[i].flags & OPT_NO_FILE)
+            continue;
+        keys[ck->n_options] = (char *)t.specs[i].name;
+        values[ck->n_options] = xmalloc(OPT_PATH_MAX, "option value");
+        opts_format(&t, &t.specs[i], values[ck->n_options], OPT_PATH_MAX);
+        ck->n_options++;
+    }
+    ck->option_keys = keys;
+    ck->option_values = values;
+}
+
+/* Rank 0 writes; the others send their rows' state. Returns -1 on every
+ * rank when the write failed. */
+static int save(trainer *tr)
+{
+    const comm_info *cm = tr->comm;
+    const train_options *o = tr->o;
+    split *s = &tr->train;
+    size_t stride = o->layers * o->hidden, n = tr->m.layout.n_params;
+    int lstm = tr->m.layout.cell == CELL_LSTM;
+    real *mine_h = xmalloc(s->count * stride * sizeof(real), "state export");
+    real *mine_c = lstm ? xmalloc(s->count * stride * sizeof(real), "state export") : NULL;
+    size_t *bytes = xcalloc((size_t)cm->size, sizeof *bytes, "gather sizes");
+    for (int r = 0; r < cm->size; r++) {
+        size_t first, count;
+        shard_rows(o->batch, cm->size, r, &first, &count);
+        bytes[r] = count * stride * sizeof(real);
+    }
+    model_state_export(&tr->m, &s->w, mine_h, mine_c);
+    checkpoint ck = {0};
+    if (cm->rank == 0) {
+        ck.h = xmalloc(o->batch * stride * sizeof(real), "checkpoint state");
+        ck.c = lstm ? xmalloc(o->batch * stride * sizeof(real), "checkpoint state") : NULL;
+    }
+    comm_gather(mine_h, ck.h, bytes, 0);
+    if (lstm)
+        comm_gather(mine_c, ck.c, bytes, 0);
+    free(mine_h);
+    free(mine_c);
+    free(bytes);
+    int rc = 0;
+    if (cm->rank == 0) {
+        char *keys[64], *values[64];
+        ck.layout = tr->m.layout;
+        ck.vocab = tr->text.vocab;
+        ck.params = xmalloc(n * sizeof(real), "checkpoint parameters");
+        ck.adam_m = xmalloc(n * sizeof(real), "checkpoint Adam m");
+        ck.adam_v = xmalloc(n * sizeof(real), "checkpoint Adam v");
+        tr->be->download(ck.params, tr->m.params, n * sizeof(real));
+        tr->be->download(ck.adam_m, tr->opt.m, n * sizeof(real));
+        tr->be->download(ck.adam_v, tr->opt.v, n * sizeof(real));
+        ck.step = tr->step;
+        ck.windows = s->lay.windows;
+        ck.epoch = tr->step / ck.windows;
+        ck.window = tr->step % ck.windows;
+        ck.rows = o->batch;
+        ck.seq = o->seq;
+        ck.loss = tr->loss;
+        fill_options(tr, &ck, keys, values);
+        rc = checkpoint_write(o->out, &ck, o->keep, tr->ckpt_path, sizeof tr->ckpt_path);
+        for (size_t i = 0; i < ck.n_options; i++)
+            free(values[i]);
+        free(ck.params);
+        free(ck.adam_m);
+        free(ck.adam_v);
+        free(ck.h);
+        free(ck.c);
+    }
+    comm_bcast(&rc, sizeof rc, 0);
+    return rc;
+}
+
+static void format_eta(double s, char *buf, size_t len)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, len, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else
+        snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
+}
+
+static void log_progress(trainer *tr)
+{
+    double t = now_s(), dt = t - tr->t_log;
+    double cps = dt > 0 ? tr->chars_log / dt : 0;
+    double epoch = (double)tr->step / (double)tr->train.lay.windows;
+    double per_step = dt / ((double)tr->chars_log / (double)(tr->o->batch * tr->o->seq));
+    char eta[32], val[32] = "";
+    metrics_train(&tr->mt, tr->step, epoch, tr->loss, tr->grad_norm, cps, t - tr->t_start);
+    tr->t_log = t;
+    tr->chars_log = 0;
+    if (tr->comm->rank != 0)
+        return;
+    format_eta(per_step * (double)(tr->total - tr->step), eta, sizeof eta);
+    if (!isnan(tr->val_loss))
+        snprintf(val, sizeof val, "  val %.4f", tr->val_loss);
+    printf("step %llu/%llu  epoch %.2f  loss %.4f%s  %.0f chars/s  ETA %s\n",
+           (unsigned long long)tr->step, (unsigned long long)tr->total, epoch, tr->loss, val,
+           cps, eta);
+    fflush(stdout);
+}
+
+static void run_eval(trainer *tr)
+{
+    tr->val_loss = evaluate(tr);
+    double epoch = (double)tr->step / (double)tr->train.lay.windows;
+    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, now_s() - tr->t_start);
+    if (tr->comm->rank == 0) {
+        printf("step %llu  val_loss %.4f\n", (unsigned long long)tr->step, tr->val_loss);
+        fflush(stdout);
+    }
+}
+
+static int every(size_t k, uint64_t step) { return k > 0 && step % k == 0; }
+
+static int train_loop(trainer *tr)
+{
+    const train_options *o = tr->o;
+    uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
+    tr->t_start = tr->t_log = now_s();
+    while (tr->step < tr->total) {
+        if (train_step(tr) != 0)
+            return TRAIN_EXIT_DIVERGED;
+        if (tr->has_val && every(o->eval_every, tr->step)) {
+            run_eval(tr);
+            evaluated = tr->step;
+        }
+        if (every(o->log_every, tr->step) || tr->step == tr->total)
+            log_progress(tr);
+        if (every(o->save_every, tr->step)) {
+            if (save(tr) != 0)
+                return TRAIN_EXIT_ERROR;
+            saved = tr->step;
+        }
+    }
+    if (tr->has_val && evaluated != tr->step)
+        run_eval(tr);
+    if (saved != tr->step && save(tr) != 0)
+        return TRAIN_EXIT_ERROR;
+    if (tr->comm->rank == 0)
+        printf("done: step %llu, checkpoint %s\n", (unsigned long long)tr->step,
+               tr->ckpt_path);
+    return TRAIN_EXIT_OK;
+}
+
+static int open_metrics(trainer *tr)
+{
+    char path[OPT_PATH_MAX + 32];
+    tr->mt.f = NULL;
+    if (tr->comm->rank != 0)
+        return 0;
+    if (tr->o->metrics[0])
+        snprintf(path, sizeof path, "%s", tr->o->metrics);
+    else
+        snprintf(path, sizeof path, "%s/metrics.jsonl", tr->o->out);
+    return metrics_open(&tr->mt, path, tr->resumed);
+}
+
+static void print_banner(const trainer *tr)
+{
+    const train_options *o = tr->o;
+    if (tr->comm->rank != 0)
+        return;
+    printf("charnn-train: %s %zux%zu, vocab %zu, %zu params | %zu chars train, batch %zux%zu "
+           "(%zu windows/epoch) | %d rank(s), device %s, %s\n",
+           o->cell, o->layers, o->hidden, tr->text.vocab_size, tr->m.layout.n_params,
+           tr->train.lay.rows * tr->train.lay.stride, o->batch, o->seq, tr->train.lay.windows,
+           tr->comm->size, tr->be->name,
+           tr->resumed ? "resuming" : "fresh start");
+    if (tr->resumed)
+        printf("resumed from %s at step %llu\n", tr->ckpt_path, (unsigned long long)tr->step);
+    fflush(stdout);
+}
+
+static size_t default_threads(const comm_info *cm)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long per = cores / (cm->local_size > 0 ? cm->local_size : 1);
+    return per > 0 ? (size_t)per : 1;
+}
+
+int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
+{
+    trainer tr;
+    memset(&tr, 0, sizeof tr);
+    tr.o = o;
+    tr.comm = comm;
+    tr.val_loss = NAN;
+    backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
+    int failed = setup(&tr, set) != 0 || open_metrics(&tr) != 0;
+    int who = comm_first_failure(failed);
+    if (who >= 0) {
+        if (who == comm->rank)
+            error_print();
+        return TRAIN_EXIT_ERROR;
+    }
+    checkpoint_free(&tr.ck);
+    print_banner(&tr);
+    int rc = train_loop(&tr);
+    if (rc != TRAIN_EXIT_OK && comm->rank == 0)
+        error_print();
+    metrics_close(&tr.mt);
+    split_free(&tr, &tr.train);
+    if (tr.has_val)
+        split_free(&tr, &tr.val);
+    optim_free(&tr.opt);
+    model_free(&tr.m);
+    corpus_free(&tr.text);
+    return rc;
+}
