@@ -46,7 +46,8 @@ static int check_cell(cell_kind cell)
 
     size_t n = m.layout.n_params;
     real *p = m.params, *g = m.grads; /* CPU backend: host memory */
-    double eps = 1e-6, num2 = 0, diff2 = 0, worst = 0;
+    double eps = 1e-5, num2 = 0, diff2 = 0, worst = 0;
+    size_t bad = 0;
     size_t worst_i = 0, dropped_units = 0;
     for (size_t i = 0; i < n; i++) {
         real keep = p[i];
@@ -58,6 +59,7 @@ static int check_cell(cell_kind cell)
         double numeric = (lp - lm) / (2 * eps) * scale;
         double d = fabs(numeric - g[i]);
         double rel = d / fmax(1e-7, fabs(numeric) + fabs(g[i]));
+        bad += d > 1e-5 * (fabs(numeric) + fabs(g[i])) + 1e-9; /* rel. with an abs. floor */
         if (rel > worst && fabs(numeric) + fabs(g[i]) > 1e-6) {
             worst = rel;
             worst_i = i;
@@ -69,9 +71,9 @@ static int check_cell(cell_kind cell)
         for (size_t i = 0; i < M * B * H; i++)
             dropped_units += w.drop[l][i] == 0;
     double rel_norm = sqrt(diff2 / num2);
-    int ok = rel_norm < 1e-7 && worst < 1e-5 && dropped_units > 0;
-    printf("%-4s params %zu  dropped outputs %zu  relative error norm %.3g  worst element %.3g (index %zu)  %s\n",
-           cell_name(cell), n, dropped_units, rel_norm, worst, worst_i, ok ? "ok" : "FAILED");
+    int ok = rel_norm < 1e-7 && bad == 0 && dropped_units > 0;
+    printf("%-4s params %zu  dropped outputs %zu  relative error norm %.3g  worst element %.3g (index %zu)  out of tolerance %zu  %s\n",
+           cell_name(cell), n, dropped_units, rel_norm, worst, worst_i, bad, ok ? "ok" : "FAILED");
     model_work_free(&w, &m);
     model_free(&m);
     return ok;

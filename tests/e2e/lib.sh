@@ -1,0 +1,32 @@
+# lib.sh — shared helpers for the end-to-end tests (sourced, bash).
+# ctest passes CHARNN_BUILD (the build dir) and CHARNN_SOURCE (the repo root).
+set -euo pipefail
+: "${CHARNN_BUILD:?set by ctest}" "${CHARNN_SOURCE:?set by ctest}"
+TRAIN="$CHARNN_BUILD/charnn-train"
+SAMPLE="$CHARNN_BUILD/charnn-sample"
+PY=/usr/bin/python3 # Debian's python3: torch, h5py, numpy
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/charnn-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# gen_text english|chinese CHARS SEED FILE
+gen_text() { "$PY" "$CHARNN_SOURCE/tests/e2e/gen_text.py" "$1" "$2" "$3" >"$4"; }
+
+# run P ranks of charnn-train with the given options
+mpi_train() {
+    local p=$1
+    shift
+    mpirun -np "$p" --oversubscribe --bind-to none "$TRAIN" "$@"
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# exit 77 (ctest SKIP_RETURN_CODE) with a reason
+skip() {
+    echo "skipped: $*"
+    exit 77
+}
