@@ -99,8 +99,8 @@ static int ck_fail_errno(int err)
     return -1;
 }
 
-/* File access: no file locking (files are private until renamed), and
- * closing the file closes whatever an error path left open in it. */
+/* File access for reading: no file locking (checkpoints are immutable once
+ * renamed into place), and closing the file closes whatever is left open. */
 static hid_t ck_fapl(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -149,20 +149,21 @@ static int ck_w_attr_str(hid_t loc, const char *name, const char *val)
 }
 
 /* Chunked with Fletcher-32 checksums; chunks of at most CK_CHUNK_ELEMS
- * elements, filled from the last dimension backwards. */
+ * elements, filled from the last dimension backwards. No modification
+ * times, so that the same checkpoint gives the same bytes. */
 static hid_t ck_dcpl(int rank, const hsize_t *dims)
 {
     hsize_t chunk[3], budget = CK_CHUNK_ELEMS, total = 1;
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     for (int i = 0; i < rank; i++)
         total *= dims[i];
-    if (dcpl < 0 || total == 0)
-        return dcpl; /* empty: contiguous, nothing to checksum */
     for (int i = rank - 1; i >= 0; i--) {
         chunk[i] = dims[i] < budget ? dims[i] : budget;
-        budget = budget / chunk[i] ? budget / chunk[i] : 1;
+        budget = chunk[i] && budget / chunk[i] ? budget / chunk[i] : 1;
     }
-    if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+    if (dcpl >= 0 && (H5Pset_obj_track_times(dcpl, 0) < 0 ||
+                      (total > 0 && /* empty: contiguous, nothing to checksum */
+                       (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)))) {
         H5Pclose(dcpl);
         return -1;
     }
@@ -193,6 +194,22 @@ static int ck_w_floats(hid_t loc, const char *name, int rank, const hsize_t *dim
     return ck_w_dset(loc, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, rank, dims, data);
 }
 
+/* A new group without modification times (checkpoints are reproducible
+ * byte for byte); `ordered` tracks its attributes' creation order. */
+static hid_t ck_w_group(hid_t loc, const char *name, int ordered)
+{
+    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    if (gcpl >= 0 && H5Pset_obj_track_times(gcpl, 0) >= 0 &&
+        (!ordered || H5Pset_attr_creation_order(gcpl, order) >= 0))
+        g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (g < 0)
+        ck_fail_h5();
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    return g;
+}
+
 static int ck_close_group(hid_t g, int rc)
 {
     if (H5Gclose(g) < 0)
@@ -205,9 +222,9 @@ static int ck_w_model(hid_t f, const checkpoint *ck)
     const param_layout *p = &ck->layout;
     int64_t hidden = (int64_t)p->hidden, layers = (int64_t)p->layers;
     int64_t vocab = (int64_t)p->vocab;
-    hid_t g = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = ck_w_group(f, "model", 0);
     if (g < 0)
-        return ck_fail_h5();
+        return -1;
     int rc = ck_w_attr_str(g, "cell", cell_name(p->cell));
     if (!rc)
         rc = ck_w_attr(g, "hidden_size", H5T_STD_I64LE, H5T_NATIVE_INT64, &hidden);
@@ -227,9 +244,9 @@ static int ck_w_arrays(hid_t f, const checkpoint *ck)
 {
     hsize_t v = ck->layout.vocab, n = ck->layout.n_params;
     int rc = ck_w_dset(f, "vocab", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, &v, ck->vocab);
-    hid_t g = rc ? -1 : H5Gcreate2(f, "optim", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (rc || g < 0)
-        return rc ? rc : ck_fail_h5();
+    hid_t g = rc ? -1 : ck_w_group(f, "optim", 0);
+    if (g < 0)
+        return -1;
     rc = ck_w_floats(g, "adam_m", 1, &n, ck->adam_m);
     if (!rc)
         rc = ck_w_floats(g, "adam_v", 1, &n, ck->adam_v);
@@ -240,9 +257,9 @@ static int ck_w_train(hid_t f, const checkpoint *ck)
 {
     static const char *const names[6] = {"step", "epoch", "window", "windows", "rows", "seq"};
     const uint64_t vals[6] = {ck->step, ck->epoch, ck->window, ck->windows, ck->rows, ck->seq};
-    hid_t g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = ck_w_group(f, "train", 0);
     if (g < 0)
-        return ck_fail_h5();
+        return -1;
     int rc = 0;
     for (int i = 0; !rc && i < 6; i++)
         rc = ck_w_attr(g, names[i], H5T_STD_U64LE, H5T_NATIVE_UINT64, &vals[i]);
@@ -254,9 +271,9 @@ static int ck_w_train(hid_t f, const checkpoint *ck)
 static int ck_w_state(hid_t f, const checkpoint *ck)
 {
     hsize_t dims[3] = {ck->rows, ck->layout.layers, ck->layout.hidden};
-    hid_t g = H5Gcreate2(f, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = ck_w_group(f, "state", 0);
     if (g < 0)
-        return ck_fail_h5();
+        return -1;
     int rc = ck_w_floats(g, "h", 3, dims, ck->h);
     if (!rc && ck->c)
         rc = ck_w_floats(g, "c", 3, dims, ck->c);
@@ -266,29 +283,16 @@ static int ck_w_state(hid_t f, const checkpoint *ck)
 /* /options keeps the attributes' creation order so they read back in order. */
 static int ck_w_options(hid_t f, const checkpoint *ck)
 {
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    hid_t g = -1;
-    if (gcpl >= 0 &&
-        H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
-        g = H5Gcreate2(f, "options", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    int rc = g < 0 ? ck_fail_h5() : 0;
-    if (gcpl >= 0)
-        H5Pclose(gcpl);
-    if (rc)
-        return rc;
+    hid_t g = ck_w_group(f, "options", 1);
+    int rc = g < 0 ? -1 : 0;
     for (size_t i = 0; !rc && i < ck->n_options; i++)
         rc = ck_w_attr_str(g, ck->option_keys[i], ck->option_values[i]);
-    return ck_close_group(g, rc);
+    return g < 0 ? rc : ck_close_group(g, rc);
 }
 
-/* Writes the whole file at `tmp`; the file is closed on return. */
-static int ck_w_hdf5(const char *tmp, const checkpoint *ck)
+static int ck_w_contents(hid_t f, const checkpoint *ck)
 {
-    hid_t fapl = ck_fapl();
-    hid_t f = fapl < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    int rc = f < 0 ? ck_fail_h5() : 0;
-    if (!rc)
-        rc = ck_w_model(f, ck);
+    int rc = ck_w_model(f, ck);
     if (!rc)
         rc = ck_w_arrays(f, ck);
     if (!rc)
@@ -297,21 +301,144 @@ static int ck_w_hdf5(const char *tmp, const checkpoint *ck)
         rc = ck_w_state(f, ck);
     if (!rc)
         rc = ck_w_options(f, ck);
+    return rc;
+}
+
+/* The file is built in memory (HDF5's core driver, no backing store) and
+ * written out with plain write(2): disk errors then surface as errno from
+ * our own calls, and an HDF5 file close can never fail on I/O (in HDF5
+ * 1.10 a failed H5Fclose leaves a file id behind that crashes at exit).
+ * The image callbacks let us keep the driver's buffer past H5Fclose, so the
+ * image is never copied. */
+typedef struct {
+    void *mem;   /* the driver's buffer, kept after close */
+    size_t size; /* its size */
+} ck_image;
+
+/* Only the driver's own buffer (file open/resize) is tracked. */
+static int ck_img_tracked(H5FD_file_image_op_t op)
+{
+    return op == H5FD_FILE_IMAGE_OP_FILE_OPEN || op == H5FD_FILE_IMAGE_OP_FILE_RESIZE;
+}
+
+static void *ck_img_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    ck_image *im = udata;
+    void *p = malloc(size ? size : 1);
+    if (p && ck_img_tracked(op)) {
+        im->mem = p;
+        im->size = size;
+    }
+    return p;
+}
+
+static void *ck_img_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
+                           void *udata)
+{
+    (void)op, (void)udata;
+    return memcpy(dest, src, size);
+}
+
+static void *ck_img_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    ck_image *im = udata;
+    void *p = realloc(ptr, size ? size : 1);
+    if (p && ck_img_tracked(op)) {
+        im->mem = p;
+        im->size = size;
+    }
+    return p;
+}
+
+/* The buffer of the closing file is kept (im->mem); anything else is freed. */
+static herr_t ck_img_free(void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+    ck_image *im = udata;
+    if (ptr == im->mem && op == H5FD_FILE_IMAGE_OP_FILE_CLOSE)
+        return 0;
+    if (ptr == im->mem)
+        im->mem = NULL, im->size = 0;
+    free(ptr);
+    return 0;
+}
+
+static void *ck_img_udata_copy(void *udata) { return udata; }
+static herr_t ck_img_udata_free(void *udata) { (void)udata; return 0; }
+
+/* Bytes the file will take, with room for metadata: the core driver's
+ * growth increment, so the buffer is usually allocated once. */
+static size_t ck_size_guess(const checkpoint *ck)
+{
+    const param_layout *p = &ck->layout;
+    size_t state = ck->rows * p->layers * p->hidden * (ck->c ? 2 : 1);
+    size_t bytes = 4 * (3 * p->n_params + state + p->vocab);
+    return bytes + bytes / 16 + ((size_t)4 << 20);
+}
+
+static hid_t ck_core_fapl(ck_image *im, size_t increment)
+{
+    H5FD_file_image_callbacks_t cb = {ck_img_malloc,     ck_img_memcpy,     ck_img_realloc,
+                                      ck_img_free,       ck_img_udata_copy, ck_img_udata_free,
+                                      im};
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && (H5Pset_fapl_core(fapl, increment, 0) < 0 ||
+                      H5Pset_file_image_callbacks(fapl, &cb) < 0 ||
+                      H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)) {
+        H5Pclose(fapl);
+        return -1;
+    }
+    return fapl;
+}
+
+/* Builds the file image in im (im->mem is the caller's to free); *len is
+ * its length (the end of allocated space after the final flush). */
+static int ck_w_image(const char *name, const checkpoint *ck, ck_image *im, size_t *len)
+{
+    hid_t fapl = ck_core_fapl(im, ck_size_guess(ck));
+    hid_t f = fapl < 0 ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    int rc = f < 0 ? ck_fail_h5() : ck_w_contents(f, ck);
+    ssize_t n = -1;
     if (!rc && H5Fflush(f, H5F_SCOPE_LOCAL) < 0)
+        rc = ck_fail_h5();
+    if (!rc && (n = H5Fget_file_image(f, NULL, 0)) < 0)
         rc = ck_fail_h5();
     if (f >= 0 && H5Fclose(f) < 0)
         rc = ck_fail_h5();
     if (fapl >= 0)
         H5Pclose(fapl);
+    if (!rc && (!im->mem || (size_t)n > im->size))
+        rc = ck_fail_errno(ENOMEM);
+    *len = rc ? 0 : (size_t)n;
+    return rc;
+}
+
+/* Writes buf to a new file at path and fsyncs it. */
+static int ck_w_posix(const char *path, const unsigned char *buf, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return ck_fail_errno(errno);
+    int rc = 0;
+    while (!rc && len > 0) {
+        ssize_t n = write(fd, buf, len < ((size_t)1 << 30) ? len : ((size_t)1 << 30));
+        if (n < 0 && errno != EINTR)
+            rc = ck_fail_errno(errno);
+        else if (n > 0)
+            buf += n, len -= (size_t)n;
+    }
+    if (!rc && fsync(fd) != 0)
+        rc = ck_fail_errno(errno);
+    if (close(fd) != 0 && !rc)
+        rc = ck_fail_errno(errno);
     return rc;
 }
 
 /* ------------------------------------------------- files and directories */
 
-/* fsync a file or (dir = 1) a directory; EINVAL (no fsync there) is fine. */
-static int ck_fsync_path(const char *path, int dir)
+/* fsync a directory; EINVAL (no fsync there) is fine. */
+static int ck_fsync_dir(const char *path)
 {
-    int fd = open(path[0] ? path : ".", dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    int fd = open(path[0] ? path : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return ck_fail_errno(errno);
     int rc = fsync(fd) != 0 && errno != EINVAL ? ck_fail_errno(errno) : 0;
@@ -348,16 +475,19 @@ static int ck_mkdirs(const char *dir)
 static int ck_write_file(const char *dir, const char *tmp, const char *final,
                          const checkpoint *ck)
 {
+    ck_image im = {NULL, 0};
+    size_t len = 0;
     ck_reason[0] = 0;
-    int rc = ck_w_hdf5(tmp, ck);
+    int rc = ck_w_image(tmp, ck, &im, &len);
     if (!rc)
-        rc = ck_fsync_path(tmp, 0);
+        rc = ck_w_posix(tmp, im.mem, len);
+    free(im.mem);
     if (!rc && rename(tmp, final) != 0)
         rc = ck_fail_errno(errno);
     if (rc)
         unlink(tmp);
     if (!rc)
-        rc = ck_fsync_path(dir, 1);
+        rc = ck_fsync_dir(dir);
     if (rc)
         return error_set("cannot write checkpoint '%s': %s", final, ck_reason);
     return 0;
@@ -377,7 +507,7 @@ static int ck_link_latest(const char *dir, const char *name)
         rc = error_set("cannot update '%s': %s", link, strerror(err));
     }
     ck_reason[0] = 0;
-    if (!rc && ck_fsync_path(dir, 1) != 0)
+    if (!rc && ck_fsync_dir(dir) != 0)
         rc = error_set("cannot update '%s': %s", link, ck_reason);
     free(tmp);
     free(tmp_name);
@@ -457,17 +587,36 @@ static void ck_prune(const char *dir, size_t keep, const char *latest)
     free(e);
 }
 
+/* Refuses what checkpoint_read would reject (a programming error). */
+static const char *ck_write_problem(const checkpoint *ck)
+{
+    const param_layout *p = &ck->layout;
+    if (!p->tensors || !ck->params || !ck->vocab || !ck->adam_m || !ck->adam_v || !ck->h)
+        return "incomplete checkpoint";
+    if ((p->cell == CELL_LSTM) != (ck->c != NULL))
+        return ck->c ? "cell state given for a non-LSTM model" : "cell state missing for an LSTM";
+    if (p->vocab < 1 || p->vocab > CK_MAX_VOCAB || p->hidden < 1 || p->hidden > CK_MAX_HIDDEN ||
+        p->layers < 1 || p->layers > CK_MAX_LAYERS)
+        return "model size out of range";
+    if (ck->rows < 1 || ck->windows < 1 || ck->seq < 1)
+        return "rows, windows and seq must be at least 1";
+    if (ck->epoch != ck->step / ck->windows || ck->window != ck->step % ck->windows)
+        return "epoch and window do not match step and windows";
+    for (size_t i = 0; i < p->vocab; i++)
+        if (ck->vocab[i] > 0x10FFFF || (ck->vocab[i] >= 0xD800 && ck->vocab[i] <= 0xDFFF) ||
+            (i && ck->vocab[i] <= ck->vocab[i - 1]))
+            return "vocabulary not strictly increasing Unicode code points";
+    return NULL;
+}
+
 static int ck_write_check(const checkpoint *ck, const char *final, size_t path_len,
                           const char *path_out)
 {
+    const char *problem = ck_write_problem(ck);
     if (path_out && strlen(final) >= path_len)
         return error_set("checkpoint path '%s' is too long", final);
-    if (!ck->layout.tensors || !ck->params || !ck->vocab || !ck->adam_m || !ck->adam_v ||
-        !ck->h)
-        return error_set("cannot write checkpoint '%s': incomplete checkpoint", final);
-    if ((ck->layout.cell == CELL_LSTM) != (ck->c != NULL))
-        return error_set("cannot write checkpoint '%s': cell state given %s", final,
-                         ck->c ? "for a non-LSTM model" : "missing for an LSTM");
+    if (problem)
+        return error_set("cannot write checkpoint '%s': %s", final, problem);
     return 0;
 }
 

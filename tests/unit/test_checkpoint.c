@@ -201,11 +201,20 @@ static int tc_exists(const char *dir, const char *name)
     return lstat(path, &st) == 0;
 }
 
+/* Open HDF5 files, groups, datasets, attributes and datatypes (transient
+ * ones included): what checkpoint.c opens must all be closed again. */
+static ssize_t tc_h5_ids(void)
+{
+    return H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
+}
+
 /* Expects checkpoint_read(path) to fail with a message containing `what`. */
 static void tc_read_fails(const char *path, const char *what)
 {
     checkpoint ck;
+    ssize_t ids = tc_h5_ids();
     assert_int_equal(checkpoint_read(path, &ck), -1);
+    assert_int_equal(tc_h5_ids(), ids);
     if (!strstr(error_message(), what))
         fail_msg("error '%s' lacks '%s'", error_message(), what);
     assert_string_not_equal(error_message(), "");
@@ -249,6 +258,7 @@ static void tc_roundtrip(cell_kind cell)
     checkpoint a, b;
     tc_mkdtemp(dir, sizeof dir);
     tc_make(&a, cell, 7, 3, 2, 5, 123);
+    ssize_t ids = tc_h5_ids();
     assert_int_equal(checkpoint_write(dir, &a, 5, path, sizeof path), 0);
     assert_true(strstr(path, "/ckpt-00000123.h5") != NULL);
     tc_readlink(dir, target, sizeof target);
@@ -258,6 +268,7 @@ static void tc_roundtrip(cell_kind cell)
     assert_string_equal(checkpoint_option(&b, "lr"), "0.002");
     assert_null(checkpoint_option(&b, "nope"));
     assert_int_equal(tc_count_hidden(dir), 0);
+    assert_int_equal(tc_h5_ids(), ids);
     checkpoint_free(&a);
     checkpoint_free(&b);
     tc_rmtree(dir);
@@ -282,6 +293,38 @@ static void test_roundtrip_multichunk(void **state)
     checkpoint_free(&a);
     checkpoint_free(&b);
     tc_rmtree(dir);
+}
+
+static char *tc_slurp(const char *path, size_t *n)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fstat(fileno(f), &st), 0);
+    char *buf = malloc((size_t)st.st_size + 1);
+    *n = fread(buf, 1, (size_t)st.st_size, f);
+    fclose(f);
+    return buf;
+}
+
+/* The same checkpoint gives the same bytes (no timestamps in the file). */
+static void test_reproducible_bytes(void **state)
+{
+    char d1[64], d2[64], p1[PATH_MAX], p2[PATH_MAX];
+    size_t n1, n2;
+    (void)state;
+    tc_mkdtemp(d1, sizeof d1);
+    tc_mkdtemp(d2, sizeof d2);
+    tc_write(d1, 5, 5, p1, sizeof p1);
+    sleep(1);
+    tc_write(d2, 5, 5, p2, sizeof p2);
+    char *a = tc_slurp(p1, &n1), *b = tc_slurp(p2, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    free(a);
+    free(b);
+    tc_rmtree(d1);
+    tc_rmtree(d2);
 }
 
 static void test_creates_nested_dir(void **state)
@@ -422,6 +465,7 @@ static void test_write_fails_file_too_large(void **state)
     tc_write(dir, 100, 1, path, sizeof path);
     tc_make(&ck, CELL_LSTM, 50, 64, 2, 8, 200);
     size_t fds = tc_open_fds();
+    ssize_t ids = tc_h5_ids();
     void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     small = old;
@@ -439,6 +483,7 @@ static void test_write_fails_file_too_large(void **state)
     assert_int_equal(tc_count_hidden(dir), 0);
     assert_int_equal(tc_count_ckpts(dir), 1);
     assert_int_equal(tc_open_fds(), fds);
+    assert_int_equal(tc_h5_ids(), ids);
     tc_assert_latest_is(dir, "ckpt-00000100.h5", 100);
     checkpoint_free(&ck);
     tc_rmtree(dir);
@@ -453,7 +498,18 @@ static void test_write_rejects_inconsistent(void **state)
     tc_make(&ck, CELL_GRU, 7, 3, 2, 4, 1);
     ck.c = malloc(4 * 2 * 3 * sizeof(float));
     assert_int_equal(checkpoint_write(dir, &ck, 1, path, sizeof path), -1);
+    assert_non_null(strstr(error_message(), "cell state given for a non-LSTM model"));
+    free(ck.c);
+    ck.c = NULL;
+    ck.epoch++;
+    assert_int_equal(checkpoint_write(dir, &ck, 1, path, sizeof path), -1);
+    assert_non_null(strstr(error_message(), "epoch and window do not match"));
+    ck.epoch--;
+    ck.vocab[3] = ck.vocab[2];
+    assert_int_equal(checkpoint_write(dir, &ck, 1, path, sizeof path), -1);
+    assert_non_null(strstr(error_message(), "vocabulary"));
     assert_int_equal(tc_count_ckpts(dir), 0);
+    assert_int_equal(tc_count_hidden(dir), 0);
     checkpoint_free(&ck);
     tc_rmtree(dir);
 }
@@ -846,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_gru),
         cmocka_unit_test(test_roundtrip_rnn),
         cmocka_unit_test(test_roundtrip_multichunk),
+        cmocka_unit_test(test_reproducible_bytes),
         cmocka_unit_test(test_creates_nested_dir),
         cmocka_unit_test(test_latest_points_to_newest),
         cmocka_unit_test(test_keep_prunes),
