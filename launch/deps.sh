@@ -15,7 +15,7 @@ CHARNN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # to configure and build (the test suite is on by default, hence cmocka);
 # shellcheck disable=SC2034
 CHARNN_PKGS_BUILD=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
-    libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev libinih-dev)
+    libhdf5-dev hdf5-tools libopenblas-openmp-dev libcmocka-dev libinih-dev)
 # for the end-to-end tests (PyTorch reference, checkpoint inspection);
 # shellcheck disable=SC2034
 CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy)

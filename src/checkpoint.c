@@ -1085,7 +1085,7 @@ static int ck_r_options(const ck_reader *r, checkpoint *ck)
 static hid_t ck_open_file(const char *path)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return error_set("cannot open checkpoint '%s': %s", path, strerror(errno));
     int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);

@@ -74,6 +74,19 @@ static void tc_fill(float *x, size_t n, uint32_t seed)
     }
 }
 
+static void tc_set_options(checkpoint *ck)
+{
+    static const char *const kv[][2] = {
+        {"seed", "1234"}, {"lr", "0.002"}, {"cell", "lstm"}, {"data", "input \xc3\xa9.txt"}};
+    ck->n_options = 4;
+    ck->option_keys = malloc(4 * sizeof(char *));
+    ck->option_values = malloc(4 * sizeof(char *));
+    for (size_t i = 0; i < 4; i++) {
+        ck->option_keys[i] = tc_strdup(kv[i][0]);
+        ck->option_values[i] = tc_strdup(kv[i][1]);
+    }
+}
+
 /* A checkpoint with every field set; free it with checkpoint_free. */
 static void tc_make(checkpoint *ck, cell_kind cell, size_t vocab, size_t hidden, size_t layers,
                     size_t rows, uint64_t step)
@@ -103,15 +116,7 @@ static void tc_make(checkpoint *ck, cell_kind cell, size_t vocab, size_t hidden,
     ck->rows = rows;
     ck->seq = 11;
     ck->loss = 1.2345678901234567;
-    static const char *const kv[][2] = {
-        {"seed", "1234"}, {"lr", "0.002"}, {"cell", "lstm"}, {"data", "input \xc3\xa9.txt"}};
-    ck->n_options = 4;
-    ck->option_keys = malloc(4 * sizeof(char *));
-    ck->option_values = malloc(4 * sizeof(char *));
-    for (size_t i = 0; i < 4; i++) {
-        ck->option_keys[i] = tc_strdup(kv[i][0]);
-        ck->option_values[i] = tc_strdup(kv[i][1]);
-    }
+    tc_set_options(ck);
 }
 
 static void tc_same_floats(const float *a, const float *b, size_t n)
@@ -892,6 +897,10 @@ static void test_resolve(void **state)
     assert_int_equal(found, 0);
     assert_non_null(strstr(error_message(), want));
     assert_int_equal(checkpoint_resolve(path, dir, got, 8, &found), -1);
+    unlink(path); /* latest.h5 now dangles */
+    assert_int_equal(checkpoint_resolve("auto", dir, got, sizeof got, &found), -1);
+    assert_int_equal(found, 0);
+    assert_non_null(strstr(error_message(), "latest.h5"));
     tc_rmtree(dir);
 }
 
