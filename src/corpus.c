@@ -123,8 +123,8 @@ static int corpus_decode_utf8(const unsigned char *b, size_t len, const char *pa
         }
         size_t step = utf8_decode_one(b + i, len - i, &out[k]);
         if (step == 0)
-            return error_set("data file '%s': invalid UTF-8 at byte offset %zu (byte 0x%02x); "
-                             "if the file is in another encoding, pass --encoding "
+            return error_set("%s: invalid UTF-8 at byte offset %zu (byte 0x%02x); "
+                             "if it is in another encoding, pass --encoding "
                              "(e.g. --encoding gb18030)",
                              path, i, b[i]);
         k++;
@@ -215,10 +215,10 @@ static int corpus_iconv_run(iconv_t cd, const char *bytes, size_t len, const cha
         return 0;
     size_t off = (size_t)(in - bytes);
     if (e == EILSEQ || e == EINVAL)
-        return error_set("data file '%s': invalid %s at byte offset %zu (byte 0x%02x); "
+        return error_set("%s: invalid %s at byte offset %zu (byte 0x%02x); "
                          "check --encoding",
                          path, encoding, off, off < len ? (unsigned char)bytes[off] : 0u);
-    return error_set("data file '%s': cannot convert from %s at byte offset %zu: %s", path,
+    return error_set("%s: cannot convert from %s at byte offset %zu: %s", path,
                      encoding, off, strerror(e));
 }
 
@@ -439,7 +439,9 @@ int corpus_load(corpus *c, const char *path, const char *encoding)
         return -1;
     uint32_t *cps;
     size_t n;
-    int rc = corpus_decode(bytes, len, encoding, path, &cps, &n);
+    char what[4096];
+    snprintf(what, sizeof what, "data file '%s'", path);
+    int rc = corpus_decode(bytes, len, encoding, what, &cps, &n);
     free(bytes);
     if (rc)
         return -1;

@@ -18,10 +18,11 @@ int corpus_read_file(const char *path, char **bytes, size_t *len);
 
 /* Decodes bytes in `encoding` ("utf-8" / "utf8", any case, decoded natively
  * with validation; anything else through iconv) to code points (*cps,
- * malloc'ed, *n of them). A leading UTF-8 BOM is dropped. Errors name `path`
- * and the byte offset of the first bad sequence, and suggest --encoding;
+ * malloc'ed, *n of them). A leading UTF-8 BOM is dropped. Errors start with
+ * `what` (e.g. "data file 'x.txt'", "--prime"), give the byte offset of the
+ * first bad sequence, and suggest --encoding;
  * an unknown encoding is an error naming it. */
-int corpus_decode(const char *bytes, size_t len, const char *encoding, const char *path,
+int corpus_decode(const char *bytes, size_t len, const char *encoding, const char *what,
                   uint32_t **cps, size_t *n);
 
 /* Sorted distinct code points of cps (malloc'ed). */

@@ -24,12 +24,12 @@ static int score(sampler *s, const sample_options *o)
     uint32_t *cps;
     if (corpus_read_file(o->score, &bytes, &len) != 0)
         return -1;
-    int rc = corpus_decode(bytes, len, o->encoding, o->score, &cps, &n);
+    char what[OPT_PATH_MAX + 32];
+    snprintf(what, sizeof what, "score file '%s'", o->score);
+    int rc = corpus_decode(bytes, len, o->encoding, what, &cps, &n);
     free(bytes);
     if (rc != 0)
         return -1;
-    char what[OPT_PATH_MAX + 32];
-    snprintf(what, sizeof what, "score file '%s'", o->score);
     if (n < 2 || corpus_map(s->ck.vocab, s->ck.layout.vocab, cps, n, cps, what) != 0) {
         free(cps);
         return n < 2 ? error_set("%s has %zu character(s); scoring needs at least 2", what, n)
@@ -56,7 +56,7 @@ static int prime_ids(const sampler *s, const sample_options *o, uint32_t **ids, 
         *n = 1;
         return 0;
     }
-    if (corpus_decode(o->prime, strlen(o->prime), "utf-8", "--prime", ids, n) != 0)
+    if (corpus_decode(o->prime, strlen(o->prime), o->encoding, "--prime", ids, n) != 0)
         return -1;
     if (corpus_map(vocab, V, *ids, *n, *ids, "--prime") != 0) {
         free(*ids);

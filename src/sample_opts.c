@@ -25,7 +25,7 @@ static const opt_spec sample_specs[] = {
     {.name = "score", .type = OPT_STRING, SAMPLE_TEXT(score), .def = "", .metavar = "FILE",
      .help = "report the model's loss on FILE instead of sampling"},
     {.name = "encoding", .type = OPT_STRING, SAMPLE_TEXT(encoding), .def = "utf-8",
-     .metavar = "NAME", .help = "text encoding of --score FILE"},
+     .metavar = "NAME", .help = "text encoding of --prime and --score FILE"},
     {.name = "device", .type = OPT_CHOICE, SAMPLE_TEXT(device), .def = "auto",
      .choices = "auto|cpu|cuda", .help = "where to run"},
     {.name = "threads", .type = OPT_SIZE, .offset = SAMPLE_FIELD(threads), .def = "0",

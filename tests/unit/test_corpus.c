@@ -19,7 +19,7 @@
 static size_t tc_decode(const char *bytes, size_t len, const char *enc, uint32_t **cps)
 {
     size_t n = 0;
-    int rc = corpus_decode(bytes, len, enc, "t.txt", cps, &n);
+    int rc = corpus_decode(bytes, len, enc, "data file 't.txt'", cps, &n);
     if (rc)
         fail_msg("decode failed: %s", error_message());
     return n;
@@ -40,10 +40,10 @@ static void tc_expect_bad_utf8(const char *bytes, size_t len, size_t off, unsign
 {
     uint32_t *cps = (uint32_t *)1;
     size_t n = 99;
-    assert_int_equal(corpus_decode(bytes, len, "UTF-8", "f.txt", &cps, &n), -1);
+    assert_int_equal(corpus_decode(bytes, len, "UTF-8", "data file 'f.txt'", &cps, &n), -1);
     char want[512];
     snprintf(want, sizeof want,
-             "data file 'f.txt': invalid UTF-8 at byte offset %zu (byte 0x%02x); if the file is "
+             "data file 'f.txt': invalid UTF-8 at byte offset %zu (byte 0x%02x); if it is "
              "in another encoding, pass --encoding (e.g. --encoding gb18030)",
              off, byte);
     assert_string_equal(error_message(), want);
@@ -185,10 +185,10 @@ static void test_corpus_gb18030_invalid(void **state)
     uint32_t *cps;
     size_t n;
     /* "中文" in GB18030 is d6d0 cec4; 0x81 0x20 is not a valid sequence */
-    assert_int_equal(corpus_decode("\xD6\xD0\xCE\xC4\x81\x20xy", 8, "gb18030", "f", &cps, &n), -1);
+    assert_int_equal(corpus_decode("\xD6\xD0\xCE\xC4\x81\x20xy", 8, "gb18030", "data file 'f'", &cps, &n), -1);
     assert_non_null(strstr(error_message(), "data file 'f': invalid gb18030 at byte offset 4"));
     /* truncated at the end */
-    assert_int_equal(corpus_decode("ab\xD6", 3, "gb18030", "g.txt", &cps, &n), -1);
+    assert_int_equal(corpus_decode("ab\xD6", 3, "gb18030", "data file 'g.txt'", &cps, &n), -1);
     assert_non_null(
         strstr(error_message(), "data file 'g.txt': invalid gb18030 at byte offset 2"));
     /* past the first iconv output chunk */
@@ -196,7 +196,7 @@ static void test_corpus_gb18030_invalid(void **state)
     char *big = malloc(len);
     memset(big, 'a', len);
     big[300000] = (char)0xFF;
-    assert_int_equal(corpus_decode(big, len, "GB18030", "h", &cps, &n), -1);
+    assert_int_equal(corpus_decode(big, len, "GB18030", "data file 'h'", &cps, &n), -1);
     assert_non_null(strstr(error_message(), "invalid GB18030 at byte offset 300000"));
     big[300000] = 'b';
     assert_int_equal(tc_decode(big, len, "GB18030", &cps), len);
@@ -210,7 +210,7 @@ static void test_corpus_unknown_encoding(void **state)
     (void)state;
     uint32_t *cps;
     size_t n;
-    assert_int_equal(corpus_decode("abc", 3, "foo", "f", &cps, &n), -1);
+    assert_int_equal(corpus_decode("abc", 3, "foo", "data file 'f'", &cps, &n), -1);
     assert_string_equal(error_message(), "unknown encoding 'foo' (see iconv --list)");
 }
 
