@@ -21,7 +21,8 @@ Threads: torch.set_num_threads(T) and OPENBLAS_NUM_THREADS=T (Debian's torch
 does its GEMMs through the system OpenBLAS, as charnn does).
 
 Prints one human line per log interval and, at the end, one line
-`RESULT {json}` with chars_per_s, ms_per_batch, first_loss, final_loss.
+`RESULT {json}` with chars_per_s, ms_per_batch, first_loss (step 1),
+warm_loss (last warm-up step), final_loss.
 """
 import argparse
 import json
@@ -106,7 +107,7 @@ def main(argv):
           f"train, batch {N}x{M} ({windows} windows/epoch)", flush=True)
 
     state = None
-    first_loss = loss_v = float("nan")
+    first_loss = warm_loss = loss_v = float("nan")
     t_warm = t_log = None
     t0 = time.perf_counter()
     for step in range(a.steps):
@@ -128,6 +129,7 @@ def main(argv):
         done = step + 1
         if done == a.warmup:
             t_warm = time.perf_counter()
+            warm_loss = loss_v
         if done % a.log_every == 0 or done == a.steps:
             t = time.perf_counter()
             span = t - (t_log if t_log is not None else t0)
@@ -143,6 +145,7 @@ def main(argv):
         "ms_per_batch": 1000.0 * secs / timed,
         "timed_steps": timed,
         "first_loss": first_loss,
+        "warm_loss": warm_loss,
         "final_loss": loss_v,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,

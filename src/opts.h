@@ -22,6 +22,7 @@ enum {
     OPT_MAX_EXCL = 1u << 1, /* value must be < max (else <= max) */
     OPT_NO_FILE = 1u << 2,  /* command line only (e.g. config itself) */
     OPT_ARCH = 1u << 3,     /* fixed by a checkpoint: may not contradict it on resume */
+    OPT_RUN = 1u << 4,      /* this invocation's own: never taken from a checkpoint */
 };
 
 typedef struct {

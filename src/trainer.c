@@ -56,8 +56,9 @@ static void options_table(trainer *tr, opt_table *t, unsigned char *set)
     train_opts_table(t, tr->o, set);
 }
 
-/* On resume, the options that fix the model and the data layout come from
- * the checkpoint; given explicitly, they must agree with it. */
+/* On resume, options not given explicitly take the checkpoint's values
+ * (except this invocation's own: out, resume, metrics, device, threads);
+ * those that fix the model and the data layout must agree when given. */
 static int merge_checkpoint_options(trainer *tr, unsigned char *set)
 {
     opt_table t;
@@ -65,16 +66,16 @@ static int merge_checkpoint_options(trainer *tr, unsigned char *set)
     options_table(tr, &t, set);
     for (size_t i = 0; i < t.n; i++) {
         const opt_spec *s = &t.specs[i];
-        if (!(s->flags & OPT_ARCH))
+        if (s->flags & (OPT_RUN | OPT_NO_FILE))
             continue;
         const char *saved = checkpoint_option(&tr->ck, s->name);
-        if (!saved)
+        if (!saved && (s->flags & OPT_ARCH))
             return error_set("checkpoint '%s' lacks option '%s'", tr->ckpt_path, s->name);
         opts_format(&t, s, mine, sizeof mine);
-        if (set[i] && strcmp(mine, saved) != 0)
+        if (set[i] && (s->flags & OPT_ARCH) && strcmp(mine, saved) != 0)
             return error_set("--%s %s contradicts checkpoint '%s' (%s = %s)", s->name, mine,
                              tr->ckpt_path, s->name, saved);
-        if (!set[i] && opts_set(&t, s->name, saved, "checkpoint option") != 0)
+        if (!set[i] && saved && opts_set(&t, s->name, saved, "checkpoint option") != 0)
             return -1;
     }
     cell_kind cell;
@@ -193,10 +194,10 @@ static int model_setup(trainer *tr)
 static int setup(trainer *tr, unsigned char *set)
 {
     const train_options *o = tr->o;
-    if (!o->data[0])
-        return error_set("no training text: pass --data FILE (or data = FILE in --config)");
     if (load_resume(tr, set) != 0)
         return -1;
+    if (!o->data[0])
+        return error_set("no training text: pass --data FILE (or data = FILE in --config)");
     if (backend_select(o->device, &tr->be) != 0)
         return -1;
     if (corpus_load(&tr->text, o->data, o->encoding) != 0)
@@ -228,6 +229,12 @@ static void allreduce_grads(trainer *tr, double *loss_sum)
     free(host);
 }
 
+/* "nan", "inf" or "-inf" (printf's %g may write "-nan"). */
+static const char *nonfinite_name(double x)
+{
+    return isnan(x) ? "nan" : x > 0 ? "inf" : "-inf";
+}
+
 static int train_step(trainer *tr)
 {
     const train_options *o = tr->o;
@@ -243,14 +250,14 @@ static int train_step(trainer *tr)
     allreduce_grads(tr, &loss_sum);
     tr->loss = loss_sum / global;
     if (!isfinite(tr->loss))
-        return error_set("training loss is %g at step %llu: stopping without saving "
-                         "(lower --lr?); the last checkpoint is intact",
-                         tr->loss, (unsigned long long)tr->step + 1);
+        return error_set("training loss is non-finite (%s) at step %llu: stopping without "
+                         "saving (lower --lr?); the last checkpoint is intact",
+                         nonfinite_name(tr->loss), (unsigned long long)tr->step + 1);
     tr->grad_norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
     if (!isfinite(tr->grad_norm))
-        return error_set("gradient norm is %g at step %llu: stopping without saving "
-                         "(lower --lr?); the last checkpoint is intact",
-                         tr->grad_norm, (unsigned long long)tr->step + 1);
+        return error_set("gradient norm is non-finite (%s) at step %llu: stopping without "
+                         "saving (lower --lr?); the last checkpoint is intact",
+                         nonfinite_name(tr->grad_norm), (unsigned long long)tr->step + 1);
     tr->step++;
     tr->chars_log += global;
     return 0;

@@ -22,7 +22,9 @@ COMMON=(--data "$WORK/text.txt" --hidden 32 --layers 2 --seq 16 --dropout 0.5 --
 run() {
     local log=$1
     shift
-    "$@" >"$log" 2>&1 || { cat "$log" >&2; fail "exit $?: $*"; }
+    local rc=0
+    "$@" >"$log" 2>&1 || rc=$?
+    [ $rc = 0 ] || { cat "$log" >&2; fail "exit $rc: $*"; }
 }
 
 # train losses of a metrics file must agree within ATOL, step by step (1..STEPS)

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# cpu_vs_torch.sh — benchmark: charnn-train --device cpu vs PyTorch (CPU) on the same LSTM training work.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+usage: bench/cpu_vs_torch.sh [--steps S] [--threads T] [--config small|notebook|both]
+                             [--build-dir DIR] [--no-build] [--keep]
+
+Trains the same char-LSTM for S steps with charnn-train (--device cpu) and with
+bench/torch_train.py (PyTorch, CPU), both with T threads, and prints chars/s
+(the first log interval excluded as warm-up), ms/batch and the losses.
+
+  --steps S        steps per run (default: small 60, notebook 10)
+  --threads T      threads for both (default: nproc)
+  --config C       small (2x256, batch 32x64), notebook (2x512, batch 100x100)
+                   or both (default)
+  --build-dir DIR  charnn build directory (default: build); configured as
+                   Release and built (charnn-train) when needed
+  --no-build       use DIR/charnn-train as it is
+  --keep           keep the run directories (printed) instead of deleting them
+
+Environment: PYTHON (default /usr/bin/python3: Debian's, with torch).
+Corpus: ../shared/corpora/tinyshakespeare.txt (relative to the repo root) when
+present, else 1,000,000 characters from tests/e2e/gen_text.py english.
+EOF
+}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PY=${PYTHON:-/usr/bin/python3}
+STEPS="" THREADS=$(nproc) CONFIG=both BUILD="$ROOT/build" DO_BUILD=1 KEEP=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --steps) STEPS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --config) CONFIG=$2; shift 2 ;;
+    --build-dir) BUILD=$(realpath -m "$2"); shift 2 ;;
+    --no-build) DO_BUILD=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "cpu_vs_torch.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+case "$CONFIG" in
+small) CONFIGS=(small) ;;
+notebook) CONFIGS=(notebook) ;;
+both) CONFIGS=(small notebook) ;;
+*) echo "cpu_vs_torch.sh: --config must be small, notebook or both" >&2; exit 2 ;;
+esac
+[[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || { echo "cpu_vs_torch.sh: bad --threads '$THREADS'" >&2; exit 2; }
+[ -z "$STEPS" ] || [[ "$STEPS" =~ ^[1-9][0-9]*$ ]] || { echo "cpu_vs_torch.sh: bad --steps '$STEPS'" >&2; exit 2; }
+"$PY" -c 'import torch' 2>/dev/null || { echo "cpu_vs_torch.sh: $PY has no torch (set PYTHON)" >&2; exit 1; }
+
+# ---- build ----
+TRAIN="$BUILD/charnn-train"
+if [ "$DO_BUILD" = 1 ]; then
+    if [ -f "$BUILD/CMakeCache.txt" ]; then
+        bt=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+        if [ "$bt" != Release ]; then
+            echo "cpu_vs_torch.sh: $BUILD is a '$bt' build; pass --build-dir for a Release one" >&2
+            exit 1
+        fi
+    else
+        echo "== configuring $BUILD (Release)"
+        cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    fi
+    echo "== building charnn-train in $BUILD"
+    cmake --build "$BUILD" -j"$(nproc)" --target charnn-train >/dev/null
+fi
+[ -x "$TRAIN" ] || { echo "cpu_vs_torch.sh: no $TRAIN" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/charnn-bench.XXXXXX")
+if [ "$KEEP" = 1 ]; then
+    echo "== run directories kept in $WORK"
+else
+    trap 'rm -rf "$WORK"' EXIT
+fi
+
+# ---- corpus ----
+CORPUS="$ROOT/../shared/corpora/tinyshakespeare.txt"
+if [ -f "$CORPUS" ]; then
+    CORPUS=$(realpath "$CORPUS")
+    CORPUS_DESC="tinyshakespeare.txt ($(wc -c <"$CORPUS") bytes, from ../shared/corpora)"
+else
+    CORPUS="$WORK/english.txt"
+    "$PY" "$ROOT/tests/e2e/gen_text.py" english 1000000 1 >"$CORPUS"
+    CORPUS_DESC="generated: tests/e2e/gen_text.py english 1000000 1 (../shared/corpora/tinyshakespeare.txt absent)"
+fi
+echo "== corpus: $CORPUS_DESC"
+echo "== threads: $THREADS (nproc $(nproc)); CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+echo "== torch: $("$PY" -c 'import torch; print(torch.__version__)')"
+
+load_check() {
+    local l
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    if awk -v l="$l" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
+        echo "   warning: load average $l on $(nproc) cores: other work is running, numbers will be low"
+    fi
+}
+
+# config -> "hidden layers batch seq steps log_every"
+config_args() {
+    case "$1" in
+    small) echo "256 2 32 64 ${STEPS:-60} 10" ;;
+    notebook) echo "512 2 100 100 ${STEPS:-10} 2" ;;
+    esac
+}
+
+ROWS=()
+for cfg in "${CONFIGS[@]}"; do
+    read -r H L N M S K <<<"$(config_args "$cfg")"
+    if [ "$S" -le "$K" ]; then
+        echo "cpu_vs_torch.sh: --steps $S leaves nothing after the warm-up ($K steps) for '$cfg'" >&2
+        exit 2
+    fi
+    common=(--hidden "$H" --layers "$L" --batch "$N" --seq "$M" --dropout 0.5 --lr 0.002
+        --grad-clip 5 --val-frac 0.05 --steps "$S")
+
+    echo "== [$cfg] charnn-train: lstm ${L}x${H}, batch ${N}x${M}, $S steps (first $K = warm-up)"
+    load_check
+    out="$WORK/charnn-$cfg"
+    "$TRAIN" --data "$CORPUS" --device cpu --cell lstm "${common[@]}" --eval-every 0 \
+        --save-every 0 --log-every "$K" --threads "$THREADS" --out "$out" >"$WORK/charnn-$cfg.log"
+    sed 's/^/   /' "$WORK/charnn-$cfg.log"
+    # chars/s over the steps after the first log line, from time_s of the metrics
+    c_res=$("$PY" - "$out/metrics.jsonl" "$K" "$N" "$M" <<'EOF'
+import json, sys
+path, k, n, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+lines = [json.loads(l) for l in open(path) if l.strip()]
+tr = [l for l in lines if l["type"] == "train"]
+warm = next(l for l in tr if l["step"] == k)
+last = tr[-1]
+steps, secs = last["step"] - warm["step"], last["time_s"] - warm["time_s"]
+print(f'{steps * n * m / secs:.0f} {1000 * secs / steps:.1f} {warm["loss"]:.4f} {last["loss"]:.4f}')
+EOF
+    )
+
+    echo "== [$cfg] PyTorch: the same work"
+    load_check
+    "$PY" "$ROOT/bench/torch_train.py" --data "$CORPUS" "${common[@]}" --warmup "$K" \
+        --log-every "$K" --threads "$THREADS" >"$WORK/torch-$cfg.log"
+    sed 's/^/   /' "$WORK/torch-$cfg.log"
+    t_res=$(sed -n 's/^RESULT //p' "$WORK/torch-$cfg.log" | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+print("%.0f %.1f %.4f %.4f" % (r["chars_per_s"], r["ms_per_batch"], r["warm_loss"], r["final_loss"]))')
+
+    read -r c_cps c_ms c_l0 c_l1 <<<"$c_res"
+    read -r t_cps t_ms t_l0 t_l1 <<<"$t_res"
+    ratio=$(awk -v a="$c_cps" -v b="$t_cps" 'BEGIN { printf "%.2f", a / b }')
+    ROWS+=("$cfg ${L}x${H} ${N}x${M} $S|$c_cps|$t_cps|$ratio|$c_ms|$t_ms|$c_l0 -> $c_l1|$t_l0 -> $t_l1")
+done
+
+echo
+echo "threads $THREADS; chars/s and ms/batch over the steps after the first log interval (warm-up:"
+echo "small 10 steps, notebook 2); ratio = charnn/PyTorch chars/s; loss: end of warm-up -> last step"
+printf '%-28s %12s %12s %8s %11s %11s %20s %20s\n' "config (lstm, batch, steps)" "charnn c/s" "PyTorch c/s" "ratio" "charnn ms" "PyTorch ms" "charnn loss" "PyTorch loss"
+for r in "${ROWS[@]}"; do
+    IFS='|' read -r a b c d e f g h <<<"$r"
+    printf '%-28s %12s %12s %8s %11s %11s %20s %20s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
+done

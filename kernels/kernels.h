@@ -1,0 +1,75 @@
+/* kernels.h — C-callable launch wrappers of the CUDA kernels (kernels/*.cu). */
+#ifndef CHARNN_KERNELS_H
+#define CHARNN_KERNELS_H
+
+/* Every pointer is device memory (float: the CUDA backend is single
+ * precision), every launch goes to `stream`, and every wrapper returns
+ * cudaGetLastError() (cudaSuccess when there was nothing to launch). The
+ * semantics are those of the same-named primitive in src/backend.h. */
+
+#include <cuda_runtime_api.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* cell kinds: the values of cell_kind in src/params.h */
+enum { K_CELL_LSTM = 0, K_CELL_GRU = 1, K_CELL_RNN = 2 };
+
+/* reduce.cu */
+cudaError_t k_fill_rows(cudaStream_t s, float *out, const float *bias, size_t rows,
+                        size_t cols);
+cudaError_t k_sum_rows(cudaStream_t s, float *out, const float *in, size_t rows, size_t cols);
+/* Doubles of scratch k_sumsq needs (per-block partial sums). */
+size_t k_sumsq_scratch(size_t n);
+/* *out (device) = sum of x[i]^2 in double; partial: k_sumsq_scratch(n) doubles */
+cudaError_t k_sumsq(cudaStream_t s, const float *x, size_t n, double *partial, double *out);
+/* *out (device) = sum of parts[0..count) in double, one block (deterministic) */
+cudaError_t k_sum_doubles(cudaStream_t s, const double *parts, size_t count, double *out);
+
+/* embed.cu */
+cudaError_t k_embed_fwd(cudaStream_t s, float *out, const float *w, const int32_t *idx,
+                        size_t n, size_t g, size_t v);
+cudaError_t k_embed_bwd(cudaStream_t s, float *dw, const float *dout, const int32_t *idx,
+                        size_t n, size_t g, size_t v);
+
+/* cells.cu */
+cudaError_t k_cell_fwd(cudaStream_t s, int cell, size_t b, size_t h, const float *xg,
+                       const float *hg, const float *b_hh, const float *h_prev,
+                       const float *c_prev, float *h_out, float *c_out, float *act);
+cudaError_t k_cell_bwd(cudaStream_t s, int cell, size_t b, size_t h, const float *act,
+                       const float *h_prev, const float *c_prev, const float *c,
+                       const float *dh_above, float *dh_rec, float *dc, float *dxg,
+                       float *dhg);
+
+/* dropout.cu: out = in * keep_scale where the uniform of (t, r, u) >= p, else 0;
+ * rng_stream is rng_stream(RNG_STREAM_DROPOUT, layer) */
+cudaError_t k_dropout(cudaStream_t s, float *out, const float *in, size_t m, size_t b,
+                      size_t h, float p, float keep_scale, uint64_t seed, uint32_t rng_stream,
+                      uint32_t step, size_t row0);
+
+/* xent.cu: row_loss (n doubles of scratch) gets each row's loss, *out (device)
+ * their sum in row order; logits become the gradient when grad_scale != 0 */
+cudaError_t k_xent(cudaStream_t s, float *logits, const int32_t *targets, size_t n, size_t v,
+                   float grad_scale, double *row_loss, double *out);
+
+/* adam.cu: the float constants cpu_adam derives from adam_args */
+typedef struct {
+    float b1, b2, one_minus_b1, one_minus_b2;
+    float grad_scale, step, eps, inv_sqrt_bc2;
+} k_adam_consts;
+cudaError_t k_adam(cudaStream_t s, float *p, const float *g, float *m, float *v, size_t n,
+                   k_adam_consts c);
+
+/* sample.cu: the k largest of v logits, descending, ties by lower index:
+ * idx_out[q] their indices and val_out[q] their logits (k device slots each) */
+cudaError_t k_topk(cudaStream_t s, const float *logits, size_t v, size_t k, int32_t *idx_out,
+                   float *val_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

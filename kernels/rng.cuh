@@ -1,0 +1,59 @@
+/* rng.cuh — Philox4x32-10 for device and host code, the same numbers as src/rng.c (layout in src/rng.h); plain C when not compiled by nvcc. */
+#ifndef CHARNN_RNG_CUH
+#define CHARNN_RNG_CUH
+
+#include <stdint.h>
+
+#ifdef __CUDACC__
+#define PHILOX_FN static inline __host__ __device__
+#else
+#define PHILOX_FN static inline
+#endif
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+/* One round on the counter c with key (k0, k1). */
+PHILOX_FN void philox_round(uint32_t c[4], uint32_t k0, uint32_t k1)
+{
+    uint64_t p0 = (uint64_t)PHILOX_M0 * c[0];
+    uint64_t p1 = (uint64_t)PHILOX_M1 * c[2];
+    uint32_t c1 = c[1], c3 = c[3];
+    c[0] = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+    c[1] = (uint32_t)p1;
+    c[2] = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    c[3] = (uint32_t)p0;
+}
+
+/* Ten rounds: c (the counter on entry) becomes the output block. */
+PHILOX_FN void philox10(uint32_t c[4], uint32_t k0, uint32_t k1)
+{
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) {
+            k0 += PHILOX_W0;
+            k1 += PHILOX_W1;
+        }
+        philox_round(c, k0, k1);
+    }
+}
+
+/* 32 random bits for element idx: rng_bits() of src/rng.c. */
+PHILOX_FN uint32_t philox_bits(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b,
+                               uint32_t idx)
+{
+    uint32_t c[4] = {idx >> 2, a, b, stream};
+    philox10(c, (uint32_t)seed, (uint32_t)(seed >> 32));
+    uint32_t lane = idx & 3u;
+    return lane == 0 ? c[0] : lane == 1 ? c[1] : lane == 2 ? c[2] : c[3];
+}
+
+/* Uniform in [0, 1) with 24 bits: rng_uniform() of src/rng.c. */
+PHILOX_FN float philox_uniform(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b,
+                               uint32_t idx)
+{
+    return (float)(philox_bits(seed, stream, a, b, idx) >> 8) * (1.0f / 16777216.0f);
+}
+
+#endif

@@ -1,0 +1,356 @@
+/* backend_cuda.c — the backend primitives on an NVIDIA GPU: cuBLAS for the GEMMs, kernels/ for the rest, all on one stream. */
+#include "backend.h"
+#include "backend_cuda.h"
+
+#include "error.h"
+#include "kernels.h"
+#include "rng.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef CHARNN_DOUBLE
+#error "the CUDA backend is single precision (real == float)"
+#endif
+
+/* Exit with file:line on any CUDA / cuBLAS failure. */
+#define cudaCheck(call) cuda_check((call), #call, __FILE__, __LINE__)
+#define cublasCheck(call) cublas_check((call), #call, __FILE__, __LINE__)
+
+static void cuda_check(cudaError_t err, const char *call, const char *file, int line)
+{
+    if (err == cudaSuccess)
+        return;
+    fprintf(stderr, "%s: error: CUDA: %s at %s:%d (%s)\n", error_program_name(),
+            cudaGetErrorString(err), file, line, call);
+    exit(1);
+}
+
+static void cublas_check(cublasStatus_t st, const char *call, const char *file, int line)
+{
+    if (st == CUBLAS_STATUS_SUCCESS)
+        return;
+    fprintf(stderr, "%s: error: cuBLAS: %s at %s:%d (%s)\n", error_program_name(),
+            cublasGetStatusString(st), file, line, call);
+    exit(1);
+}
+
+static struct {
+    int ready;      /* 0 not tried, 1 open, -1 no device */
+    int ordinal;    /* backend_cuda_set_device */
+    int tf32;       /* backend_cuda_tf32 */
+    cudaStream_t stream;
+    cublasHandle_t blas;
+    void *scratch;  /* reductions' partial sums, top-k candidates */
+    size_t scratch_bytes;
+} g;
+
+/* ---- memory ---- */
+
+static void *device_malloc(size_t bytes, const char *what)
+{
+    void *p = NULL;
+    cudaError_t err = cudaMalloc(&p, bytes ? bytes : 1);
+    if (err == cudaErrorMemoryAllocation) {
+        fprintf(stderr, "%s: error: out of GPU memory allocating %zu bytes for %s\n",
+                error_program_name(), bytes, what);
+        exit(1);
+    }
+    cudaCheck(err);
+    return p;
+}
+
+static void *cuda_alloc(size_t bytes, const char *what)
+{
+    void *p = device_malloc(bytes, what);
+    if (bytes)
+        cudaCheck(cudaMemsetAsync(p, 0, bytes, g.stream));
+    return p;
+}
+
+static void cuda_free(void *p)
+{
+    if (p)
+        cudaCheck(cudaFree(p));
+}
+
+/* At least `bytes` of device scratch, valid until the next call. */
+static void *scratch(size_t bytes)
+{
+    if (bytes > g.scratch_bytes) {
+        size_t want = g.scratch_bytes ? g.scratch_bytes : 4096;
+        while (want < bytes)
+            want *= 2;
+        cuda_free(g.scratch); /* cudaFree waits for the kernels using it */
+        g.scratch = device_malloc(want, "GPU scratch");
+        g.scratch_bytes = want;
+    }
+    return g.scratch;
+}
+
+static void cuda_upload(void *dst, const void *host_src, size_t bytes)
+{
+    if (!bytes)
+        return;
+    cudaCheck(cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, g.stream));
+    cudaCheck(cudaStreamSynchronize(g.stream)); /* the caller may reuse host_src */
+}
+
+static void cuda_download(void *host_dst, const void *src, size_t bytes)
+{
+    if (!bytes)
+        return;
+    cudaCheck(cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, g.stream));
+    cudaCheck(cudaStreamSynchronize(g.stream));
+}
+
+/* memmove semantics, like the CPU backend's copy */
+static void cuda_copy(void *dst, const void *src, size_t bytes)
+{
+    if (!bytes || dst == src)
+        return;
+    const char *d = dst, *s = src;
+    if (d < s + bytes && s < d + bytes) { /* overlapping: through the scratch */
+        void *tmp = scratch(bytes);
+        cudaCheck(cudaMemcpyAsync(tmp, src, bytes, cudaMemcpyDeviceToDevice, g.stream));
+        src = tmp;
+    }
+    cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, g.stream));
+}
+
+static void cuda_zero(void *p, size_t bytes)
+{
+    if (bytes)
+        cudaCheck(cudaMemsetAsync(p, 0, bytes, g.stream));
+}
+
+/* ---- GEMM: row-major C = A B is column-major C^T = B^T A^T ---- */
+
+static int as_int(size_t x, const char *what)
+{
+    if (x > (size_t)INT_MAX) {
+        fprintf(stderr, "%s: error: GEMM %s %zu exceeds cuBLAS's int range\n",
+                error_program_name(), what, x);
+        exit(1);
+    }
+    return (int)x;
+}
+
+static void cuda_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
+                      const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c,
+                      size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasCheck(cublasSgemm(g.blas, op_b, op_a, as_int(n, "n"), as_int(m, "m"), as_int(k, "k"),
+                            &alpha, b, as_int(ldb, "ldb"), a, as_int(lda, "lda"), &beta, c,
+                            as_int(ldc, "ldc")));
+}
+
+/* ---- pointwise and reductions ---- */
+
+static void cuda_fill_rows(real *out, const real *bias, size_t rows, size_t cols)
+{
+    cudaCheck(k_fill_rows(g.stream, out, bias, rows, cols));
+}
+
+static void cuda_sum_rows(real *out, const real *in, size_t rows, size_t cols)
+{
+    cudaCheck(k_sum_rows(g.stream, out, in, rows, cols));
+}
+
+static void cuda_embed_fwd(real *out, const real *w, const int32_t *idx, size_t n, size_t gw,
+                           size_t v)
+{
+    cudaCheck(k_embed_fwd(g.stream, out, w, idx, n, gw, v));
+}
+
+static void cuda_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t n, size_t gw,
+                           size_t v)
+{
+    cudaCheck(k_embed_bwd(g.stream, dw, dout, idx, n, gw, v));
+}
+
+static void cuda_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
+                          const real *b_hh, const real *h_prev, const real *c_prev,
+                          real *h_out, real *c_out, real *act)
+{
+    cudaCheck(k_cell_fwd(g.stream, (int)cell, b, h, xg, hg, b_hh, h_prev, c_prev, h_out, c_out,
+                         act));
+}
+
+static void cuda_cell_bwd(cell_kind cell, size_t b, size_t h, const real *act,
+                          const real *h_prev, const real *c_prev, const real *c,
+                          const real *dh_above, real *dh_rec, real *dc, real *dxg, real *dhg)
+{
+    cudaCheck(k_cell_bwd(g.stream, (int)cell, b, h, act, h_prev, c_prev, c, dh_above, dh_rec,
+                         dc, dxg, dhg));
+}
+
+static void cuda_dropout(real *out, const real *in, size_t m, size_t b, size_t h, real p,
+                         uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
+{
+    real keep_scale = (real)1 / ((real)1 - p); /* as cpu_dropout */
+    cudaCheck(k_dropout(g.stream, out, in, m, b, h, p, keep_scale, seed,
+                        rng_stream(RNG_STREAM_DROPOUT, layer), step, row0));
+}
+
+/* A double computed on the device into the scratch, read back. */
+static double fetch_double(const double *dev)
+{
+    double x;
+    cuda_download(&x, dev, sizeof x);
+    return x;
+}
+
+static double cuda_xent(real *logits, const int32_t *targets, size_t n, size_t v,
+                        real grad_scale)
+{
+    double *s = scratch((n + 1) * sizeof(double)); /* s[0] the total, then per row */
+    cudaCheck(k_xent(g.stream, logits, targets, n, v, grad_scale, s + 1, s));
+    return fetch_double(s);
+}
+
+static double cuda_sumsq(const real *x, size_t n)
+{
+    double *s = scratch((k_sumsq_scratch(n) + 1) * sizeof(double));
+    cudaCheck(k_sumsq(g.stream, x, n, s + 1, s));
+    return fetch_double(s);
+}
+
+static void cuda_adam(real *p, const real *gr, real *m, real *v, size_t n, const adam_args *a)
+{
+    k_adam_consts c; /* the float constants of cpu_adam, computed the same way */
+    c.b1 = (real)a->beta1;
+    c.b2 = (real)a->beta2;
+    c.one_minus_b1 = (real)1 - c.b1;
+    c.one_minus_b2 = (real)1 - c.b2;
+    c.grad_scale = (real)a->grad_scale;
+    c.step = (real)(a->lr / a->bias_corr1);
+    c.eps = (real)a->eps;
+    c.inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
+    cudaCheck(k_adam(g.stream, p, gr, m, v, n, c));
+}
+
+/* ---- sampling: top-k on the device, the draw on the host ---- */
+
+/* cpu_sample's arithmetic over the candidates' logits (descending). */
+static int draw(const float *val, const int32_t *idx, size_t k, double temperature, double u,
+                double *pr)
+{
+    double sum = 0, top = (double)val[0];
+    for (size_t q = 0; q < k; q++)
+        sum += pr[q] = exp(((double)val[q] - top) / temperature);
+    for (size_t q = 0; q < k; q++)
+        pr[q] /= sum;
+    double acc = 0;
+    for (size_t q = 0; q + 1 < k; q++) {
+        acc += pr[q];
+        if (u < acc)
+            return idx[q];
+    }
+    return idx[k - 1];
+}
+
+static int cuda_sample(const real *logits, size_t v, size_t top_k, double temperature,
+                       double u, int argmax, double *probs_out, int *idx_out)
+{
+    size_t k = argmax || top_k == 0 ? 1 : top_k;
+    k = k > v ? v : k;
+    int32_t *d_idx = scratch(k * (sizeof(int32_t) + sizeof(float)));
+    float *d_val = (float *)(d_idx + k);
+    cudaCheck(k_topk(g.stream, logits, v, k, d_idx, d_val));
+    int32_t *idx = xmalloc(k * sizeof *idx, "top-k indices");
+    float *val = xmalloc(k * sizeof *val, "top-k logits");
+    double *pr = xmalloc(k * sizeof *pr, "top-k probabilities");
+    cuda_download(idx, d_idx, k * sizeof *idx);
+    cuda_download(val, d_val, k * sizeof *val);
+    int pick = draw(val, idx, k, temperature, u, pr);
+    if (probs_out)
+        memcpy(probs_out, pr, k * sizeof *pr);
+    for (size_t q = 0; idx_out && q < k; q++)
+        idx_out[q] = idx[q];
+    free(idx);
+    free(val);
+    free(pr);
+    return pick;
+}
+
+/* ---- the backend ---- */
+
+static const backend cuda_backend = {
+    .name = "cuda",
+    .alloc = cuda_alloc,
+    .free = cuda_free,
+    .upload = cuda_upload,
+    .download = cuda_download,
+    .copy = cuda_copy,
+    .zero = cuda_zero,
+    .gemm = cuda_gemm,
+    .fill_rows = cuda_fill_rows,
+    .sum_rows = cuda_sum_rows,
+    .embed_fwd = cuda_embed_fwd,
+    .embed_bwd = cuda_embed_bwd,
+    .cell_fwd = cuda_cell_fwd,
+    .cell_bwd = cuda_cell_bwd,
+    .dropout = cuda_dropout,
+    .xent = cuda_xent,
+    .sumsq = cuda_sumsq,
+    .adam = cuda_adam,
+    .sample = cuda_sample,
+};
+
+static void apply_math_mode(void)
+{
+    cublasCheck(cublasSetMathMode(g.blas, g.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                 : CUBLAS_DEFAULT_MATH));
+}
+
+int backend_cuda_device_count(void)
+{
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+        cudaGetLastError(); /* clear it: later calls must not see it */
+        return 0;
+    }
+    return count;
+}
+
+static int cuda_open(void)
+{
+    int count = backend_cuda_device_count();
+    if (count <= 0)
+        return -1;
+    int dev = g.ordinal % count;
+    cudaCheck(cudaSetDevice(dev < 0 ? dev + count : dev));
+    cudaCheck(cudaStreamCreate(&g.stream));
+    cublasCheck(cublasCreate(&g.blas));
+    cublasCheck(cublasSetStream(g.blas, g.stream));
+    apply_math_mode();
+    return 1;
+}
+
+const backend *backend_cuda(void)
+{
+    if (g.ready == 0)
+        g.ready = cuda_open();
+    return g.ready > 0 ? &cuda_backend : NULL;
+}
+
+void backend_cuda_tf32(int on)
+{
+    g.tf32 = on != 0;
+    if (g.ready > 0)
+        apply_math_mode();
+}
+
+void backend_cuda_set_device(int ordinal) { g.ordinal = ordinal; }
+
+void *backend_cuda_stream(void) { return g.ready > 0 ? (void *)g.stream : NULL; }

@@ -1,0 +1,657 @@
+/* test_parity.c — the CUDA backend against the CPU backend: every primitive on awkward sizes, then whole model passes and 20 Adam steps; exits 77 when no GPU is visible. */
+#include "backend.h"
+#include "backend_cuda.h"
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const backend *cpu, *gpu;
+static int failures, checks;
+static uint32_t draw_no; /* a new random stream for every fill */
+
+/* ---- helpers ---- */
+
+static void *xalloc(size_t bytes)
+{
+    void *p = calloc(1, bytes ? bytes : 1);
+    if (!p) {
+        fprintf(stderr, "out of host memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* x[i] uniform in [lo, hi) */
+static void fill(float *x, size_t n, double lo, double hi)
+{
+    uint32_t a = draw_no++;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(lo + (hi - lo) * rng_uniform(2024, 77, a, 0, (uint32_t)i));
+}
+
+static float *rand_host(size_t n, double lo, double hi)
+{
+    float *x = xalloc(n * sizeof *x);
+    fill(x, n, lo, hi);
+    return x;
+}
+
+static void fill_ids(int32_t *x, size_t n, size_t v)
+{
+    uint32_t a = draw_no++;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (int32_t)(rng_bits(2024, 78, a, 0, (uint32_t)i) % v);
+}
+
+/* The same contents on both backends: .c (host memory, CPU backend), .g (device). */
+typedef struct {
+    float *c, *g;
+    size_t n;
+} pair;
+
+static pair pair_from(const float *host, size_t n)
+{
+    pair p = {cpu->alloc(n * sizeof(float), "cpu"), gpu->alloc(n * sizeof(float), "gpu"), n};
+    if (host) {
+        memcpy(p.c, host, n * sizeof(float));
+        gpu->upload(p.g, host, n * sizeof(float));
+    }
+    return p;
+}
+
+static pair pair_rand(size_t n, double lo, double hi)
+{
+    float *h = rand_host(n, lo, hi);
+    pair p = pair_from(h, n);
+    free(h);
+    return p;
+}
+
+static void pair_free(pair p)
+{
+    cpu->free(p.c);
+    gpu->free(p.g);
+}
+
+static int32_t *ids_on_gpu(const int32_t *host, size_t n)
+{
+    int32_t *d = gpu->alloc(n * sizeof *d, "gpu ids");
+    gpu->upload(d, host, n * sizeof *d);
+    return d;
+}
+
+static float *fetch(const float *dev, size_t n)
+{
+    float *h = xalloc(n * sizeof *h);
+    gpu->download(h, dev, n * sizeof *h);
+    return h;
+}
+
+static void report(int ok, const char *fmt, const char *what, double err)
+{
+    checks++;
+    if (ok)
+        return;
+    failures++;
+    printf("FAIL %s: ", what);
+    printf(fmt, err);
+    printf("\n");
+}
+
+/* ||got - want|| / ||want|| <= tol */
+static double rel_norm(const float *got, const float *want, size_t n)
+{
+    double d2 = 0, w2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)got[i] - want[i];
+        d2 += d * d;
+        w2 += (double)want[i] * want[i];
+    }
+    return w2 > 0 ? sqrt(d2 / w2) : sqrt(d2);
+}
+
+static void expect_rel_norm(const char *what, const float *got, const float *want, size_t n,
+                            double tol)
+{
+    double e = rel_norm(got, want, n);
+    report(e <= tol, "relative norm error %.3g", what, e);
+}
+
+/* every |got - want| <= atol + rtol |want|; reports the worst excess */
+static void expect_close(const char *what, const float *got, const float *want, size_t n,
+                         double atol, double rtol)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - want[i]);
+        double r = d / (atol + rtol * fabs((double)want[i]));
+        worst = r > worst || isnan(d) ? (isnan(d) ? INFINITY : r) : worst;
+    }
+    report(worst <= 1.0, "error %.3g x the tolerance", what, worst);
+}
+
+static void expect_same(const char *what, const float *got, const float *want, size_t n)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += memcmp(got + i, want + i, sizeof *got) != 0;
+    report(bad == 0, "%g elements differ", what, (double)bad);
+}
+
+/* device buffer p.g against host buffer p.c */
+static void pair_close(const char *what, pair p, double atol, double rtol)
+{
+    float *h = fetch(p.g, p.n);
+    expect_close(what, h, p.c, p.n, atol, rtol);
+    free(h);
+}
+
+static void pair_rel(const char *what, pair p, double tol)
+{
+    float *h = fetch(p.g, p.n);
+    expect_rel_norm(what, h, p.c, p.n, tol);
+    free(h);
+}
+
+static void pair_same(const char *what, pair p)
+{
+    float *h = fetch(p.g, p.n);
+    expect_same(what, h, p.c, p.n);
+    free(h);
+}
+
+static const size_t ROWS[] = {1, 3, 100};
+static const size_t HIDDEN[] = {1, 37, 512};
+static const size_t VOCAB[] = {83, 4447};
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+/* ---- memory ---- */
+
+static void test_memory(void)
+{
+    size_t n = 1001;
+    pair p = pair_rand(n, -1, 1);
+    gpu->copy(p.g + 10, p.g, 500 * sizeof(float)); /* overlapping: memmove */
+    memmove(p.c + 10, p.c, 500 * sizeof(float));
+    gpu->copy(p.g, p.g + 600, 300 * sizeof(float));
+    memmove(p.c, p.c + 600, 300 * sizeof(float));
+    gpu->zero(p.g + 900, 50 * sizeof(float));
+    memset(p.c + 900, 0, 50 * sizeof(float));
+    pair_same("copy/zero", p);
+    pair_free(p);
+    float *d = gpu->alloc(4096, "zeroed"), *z = fetch(d, 1024), zeros[1024] = {0};
+    expect_same("alloc zeroed", z, zeros, 1024);
+    gpu->free(d);
+    free(z);
+}
+
+/* ---- GEMM ---- */
+
+static void gemm_case(int ta, int tb, size_t m, size_t n, size_t k, float beta, size_t pad)
+{
+    size_t lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+    size_t ra = ta ? k : m, rb = tb ? n : k;
+    pair a = pair_rand(ra * lda, -1, 1), b = pair_rand(rb * ldb, -1, 1);
+    pair c = pair_rand(m * ldc, -1, 1);
+    cpu->gemm(ta, tb, m, n, k, 0.75f, a.c, lda, b.c, ldb, beta, c.c, ldc);
+    gpu->gemm(ta, tb, m, n, k, 0.75f, a.g, lda, b.g, ldb, beta, c.g, ldc);
+    char what[96];
+    snprintf(what, sizeof what, "gemm ta=%d tb=%d m=%zu n=%zu k=%zu beta=%g pad=%zu", ta, tb, m,
+             n, k, beta, pad);
+    pair_rel(what, c, 1e-5);
+    pair_free(a);
+    pair_free(b);
+    pair_free(c);
+}
+
+static void test_gemm(void)
+{
+    const size_t sizes[][3] = {{1, 1, 1},      {3, 83, 37},    {100, 37, 512},
+                               {37, 4447, 100}, {100, 512, 4447}, {300, 2048, 512}};
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++)
+            for (size_t s = 0; s < COUNT(sizes); s++) {
+                gemm_case(ta, tb, sizes[s][0], sizes[s][1], sizes[s][2], 0, 0);
+                gemm_case(ta, tb, sizes[s][0], sizes[s][1], sizes[s][2], 1, 3);
+            }
+}
+
+/* TF32 on: still close (10-bit mantissa inputs), and off again restores FP32. */
+static void test_tf32(void)
+{
+    size_t m = 64, n = 96, k = 512;
+    pair a = pair_rand(m * k, -1, 1), b = pair_rand(k * n, -1, 1), c = pair_from(NULL, m * n);
+    cpu->gemm(0, 0, m, n, k, 1, a.c, k, b.c, n, 0, c.c, n);
+    backend_cuda_tf32(1);
+    gpu->gemm(0, 0, m, n, k, 1, a.g, k, b.g, n, 0, c.g, n);
+    pair_rel("gemm with TF32", c, 5e-3);
+    backend_cuda_tf32(0);
+    gpu->gemm(0, 0, m, n, k, 1, a.g, k, b.g, n, 0, c.g, n);
+    pair_rel("gemm back to FP32", c, 1e-5);
+    pair_free(a);
+    pair_free(b);
+    pair_free(c);
+}
+
+/* ---- rows ---- */
+
+static void test_rows(void)
+{
+    const size_t rows[] = {1, 3, 100, 5000}, cols[] = {1, 37, 83, 2048, 4447};
+    for (size_t r = 0; r < COUNT(rows); r++)
+        for (size_t c = 0; c < COUNT(cols); c++) {
+            size_t nr = rows[r], nc = cols[c];
+            char what[64];
+            pair bias = pair_rand(nc, -1, 1), out = pair_rand(nr * nc, -1, 1);
+            cpu->fill_rows(out.c, bias.c, nr, nc);
+            gpu->fill_rows(out.g, bias.g, nr, nc);
+            snprintf(what, sizeof what, "fill_rows %zux%zu", nr, nc);
+            pair_same(what, out);
+            pair in = pair_rand(nr * nc, -1, 1);
+            cpu->sum_rows(bias.c, in.c, nr, nc);
+            gpu->sum_rows(bias.g, in.g, nr, nc);
+            snprintf(what, sizeof what, "sum_rows %zux%zu", nr, nc);
+            pair_close(what, bias, 2e-6 * sqrt((double)nr), 1e-5);
+            pair_free(bias);
+            pair_free(out);
+            pair_free(in);
+        }
+}
+
+/* ---- embedding ---- */
+
+static void embed_case(size_t n, size_t g, size_t v)
+{
+    int32_t *idx = xalloc(n * sizeof *idx);
+    fill_ids(idx, n, v);
+    int32_t *d_idx = ids_on_gpu(idx, n);
+    pair w = pair_rand(g * v, -1, 1), out = pair_rand(n * g, -1, 1);
+    char what[80];
+    cpu->embed_fwd(out.c, w.c, idx, n, g, v);
+    gpu->embed_fwd(out.g, w.g, d_idx, n, g, v);
+    snprintf(what, sizeof what, "embed_fwd n=%zu g=%zu v=%zu", n, g, v);
+    pair_same(what, out);
+    cpu->embed_bwd(w.c, out.c, idx, n, g, v);
+    gpu->embed_bwd(w.g, out.g, d_idx, n, g, v);
+    snprintf(what, sizeof what, "embed_bwd n=%zu g=%zu v=%zu", n, g, v);
+    pair_close(what, w, 2e-6 * sqrt((double)n), 1e-5);
+    pair_free(w);
+    pair_free(out);
+    gpu->free(d_idx);
+    free(idx);
+}
+
+static void test_embed(void)
+{
+    for (size_t r = 0; r < COUNT(ROWS); r++)
+        for (size_t h = 0; h < COUNT(HIDDEN); h++)
+            for (size_t v = 0; v < COUNT(VOCAB); v++) {
+                embed_case(ROWS[r], 4 * HIDDEN[h], VOCAB[v]);
+                embed_case(ROWS[r], 3 * HIDDEN[h], VOCAB[v]);
+            }
+    embed_case(5000, 64, 83); /* many rows per id: contended atomics */
+}
+
+/* ---- cells ---- */
+
+typedef struct {
+    pair xg, hg, bh, hp, cp, ho, co, act;
+} cell_fwd_bufs;
+
+static void cell_fwd_case(cell_kind cell, size_t b, size_t h)
+{
+    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
+    int lstm = cell == CELL_LSTM;
+    cell_fwd_bufs f = {pair_rand(b * gh, -2, 2), pair_rand(b * gh, -2, 2), pair_rand(gh, -1, 1),
+                       pair_rand(b * h, -1, 1),  pair_rand(b * h, -2, 2),  pair_from(NULL, b * h),
+                       pair_from(NULL, b * h),   pair_from(NULL, b * aw)};
+    cpu->cell_fwd(cell, b, h, f.xg.c, f.hg.c, f.bh.c, f.hp.c, lstm ? f.cp.c : NULL, f.ho.c,
+                  lstm ? f.co.c : NULL, f.act.c);
+    gpu->cell_fwd(cell, b, h, f.xg.g, f.hg.g, f.bh.g, f.hp.g, lstm ? f.cp.g : NULL, f.ho.g,
+                  lstm ? f.co.g : NULL, f.act.g);
+    char what[80];
+    snprintf(what, sizeof what, "%s fwd b=%zu h=%zu: h", cell_name(cell), b, h);
+    pair_close(what, f.ho, 1e-6, 1e-5);
+    snprintf(what, sizeof what, "%s fwd b=%zu h=%zu: act", cell_name(cell), b, h);
+    pair_close(what, f.act, 1e-6, 1e-5);
+    if (lstm) {
+        snprintf(what, sizeof what, "%s fwd b=%zu h=%zu: c", cell_name(cell), b, h);
+        pair_close(what, f.co, 1e-6, 1e-5);
+    }
+    pair *all = &f.xg;
+    for (size_t i = 0; i < sizeof f / sizeof(pair); i++)
+        pair_free(all[i]);
+}
+
+/* act from a CPU forward step (the same on both sides), random gradients */
+static void cell_bwd_case(cell_kind cell, size_t b, size_t h)
+{
+    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
+    int lstm = cell == CELL_LSTM, gru = cell == CELL_GRU;
+    float *xg = rand_host(b * gh, -2, 2), *hg = rand_host(b * gh, -2, 2);
+    float *bh = rand_host(gh, -1, 1), *cp = rand_host(b * h, -2, 2);
+    float *ho = xalloc(b * h * sizeof *ho), *co = xalloc(b * h * sizeof *co);
+    float *act = xalloc(b * aw * sizeof *act);
+    pair hp = pair_rand(b * h, -1, 1);
+    cpu->cell_fwd(cell, b, h, xg, hg, bh, hp.c, cp, ho, co, act);
+    pair pa = pair_from(act, b * aw), pcp = pair_from(cp, b * h), pc = pair_from(co, b * h);
+    pair dha = pair_rand(b * h, -1, 1), dhr = pair_rand(b * h, -1, 1);
+    pair dc = pair_rand(b * h, -1, 1), dxg = pair_from(NULL, b * gh), dhg = pair_from(NULL, b * gh);
+    cpu->cell_bwd(cell, b, h, pa.c, hp.c, lstm ? pcp.c : NULL, lstm ? pc.c : NULL, dha.c, dhr.c,
+                  dc.c, dxg.c, gru ? dhg.c : NULL);
+    gpu->cell_bwd(cell, b, h, pa.g, hp.g, lstm ? pcp.g : NULL, lstm ? pc.g : NULL, dha.g, dhr.g,
+                  dc.g, dxg.g, gru ? dhg.g : NULL);
+    char what[80];
+    snprintf(what, sizeof what, "%s bwd b=%zu h=%zu: dxg", cell_name(cell), b, h);
+    pair_close(what, dxg, 1e-6, 1e-5);
+    snprintf(what, sizeof what, "%s bwd b=%zu h=%zu: dh_rec", cell_name(cell), b, h);
+    pair_close(what, dhr, 1e-6, 1e-5);
+    snprintf(what, sizeof what, "%s bwd b=%zu h=%zu: dhg/dc", cell_name(cell), b, h);
+    pair_close(what, gru ? dhg : dc, 1e-6, 1e-5);
+    pair all[] = {hp, pa, pcp, pc, dha, dhr, dc, dxg, dhg};
+    for (size_t i = 0; i < COUNT(all); i++)
+        pair_free(all[i]);
+    float *host[] = {xg, hg, bh, cp, ho, co, act};
+    for (size_t i = 0; i < COUNT(host); i++)
+        free(host[i]);
+}
+
+static void test_cells(void)
+{
+    for (int c = 0; c < 3; c++)
+        for (size_t r = 0; r < COUNT(ROWS); r++)
+            for (size_t h = 0; h < COUNT(HIDDEN); h++) {
+                cell_fwd_case((cell_kind)c, ROWS[r], HIDDEN[h]);
+                cell_bwd_case((cell_kind)c, ROWS[r], HIDDEN[h]);
+            }
+}
+
+/* ---- dropout: bit-identical ---- */
+
+static void dropout_case(size_t m, size_t b, size_t h, float p, size_t row0, int in_place)
+{
+    const uint64_t seed = 0x0123456789abcdefull;
+    pair in = pair_rand(m * b * h, -1, 1), out = pair_from(NULL, m * b * h);
+    pair dst = in_place ? in : out;
+    cpu->dropout(dst.c, in.c, m, b, h, p, seed, 123457, 2, row0);
+    gpu->dropout(dst.g, in.g, m, b, h, p, seed, 123457, 2, row0);
+    char what[96];
+    snprintf(what, sizeof what, "dropout m=%zu b=%zu h=%zu p=%g row0=%zu%s", m, b, h, p, row0,
+             in_place ? " in place" : "");
+    pair_same(what, dst);
+    pair_free(in);
+    pair_free(out);
+}
+
+static void test_dropout(void)
+{
+    const size_t steps[] = {1, 7};
+    for (size_t t = 0; t < COUNT(steps); t++)
+        for (size_t r = 0; r < COUNT(ROWS); r++)
+            for (size_t h = 0; h < COUNT(HIDDEN); h++) {
+                dropout_case(steps[t], ROWS[r], HIDDEN[h], 0.5f, 0, 0);
+                dropout_case(steps[t], ROWS[r], HIDDEN[h], 0.3f, 4093, 1);
+            }
+}
+
+/* ---- cross-entropy ---- */
+
+static void xent_case(size_t n, size_t v, float grad_scale)
+{
+    int32_t *tg = xalloc(n * sizeof *tg);
+    fill_ids(tg, n, v);
+    int32_t *d_tg = ids_on_gpu(tg, n);
+    pair z = pair_rand(n * v, -6, 6);
+    double lc = cpu->xent(z.c, tg, n, v, grad_scale);
+    double lg = gpu->xent(z.g, d_tg, n, v, grad_scale);
+    char what[80];
+    snprintf(what, sizeof what, "xent loss n=%zu v=%zu scale=%g", n, v, grad_scale);
+    double e = fabs(lg - lc) / fabs(lc);
+    report(e <= 1e-5, "relative error %.3g", what, e);
+    snprintf(what, sizeof what, "xent grad n=%zu v=%zu scale=%g", n, v, grad_scale);
+    if (grad_scale != 0)
+        pair_close(what, z, 1e-7 * grad_scale, 1e-5);
+    else
+        pair_same(what, z); /* untouched */
+    pair_free(z);
+    gpu->free(d_tg);
+    free(tg);
+}
+
+static void test_xent(void)
+{
+    for (size_t r = 0; r < COUNT(ROWS); r++)
+        for (size_t v = 0; v < COUNT(VOCAB); v++) {
+            xent_case(ROWS[r], VOCAB[v], 0);
+            xent_case(ROWS[r], VOCAB[v], 1.0f / (float)ROWS[r]);
+        }
+    xent_case(5000, 83, 0.25f);
+}
+
+/* ---- sum of squares, Adam ---- */
+
+static void test_sumsq(void)
+{
+    const size_t sizes[] = {1, 37, 4447, 1000003, 5000000};
+    for (size_t s = 0; s < COUNT(sizes); s++) {
+        pair x = pair_rand(sizes[s], -3, 3);
+        double c = cpu->sumsq(x.c, x.n), g = gpu->sumsq(x.g, x.n);
+        char what[48];
+        snprintf(what, sizeof what, "sumsq n=%zu", x.n);
+        double e = fabs(g - c) / c;
+        report(e <= 1e-12, "relative error %.3g", what, e);
+        pair_free(x);
+    }
+}
+
+static void test_adam(void)
+{
+    const size_t sizes[] = {1, 1000, 1000003};
+    for (size_t s = 0; s < COUNT(sizes); s++) {
+        size_t n = sizes[s];
+        pair p = pair_rand(n, -0.2, 0.2), g = pair_rand(n, -2, 2);
+        pair m = pair_rand(n, -0.5, 0.5), v = pair_rand(n, 0, 1);
+        adam_args a = {.lr = 2e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+                       .bias_corr1 = 1 - pow(0.9, 3), .bias_corr2 = 1 - pow(0.999, 3),
+                       .grad_scale = 0.7};
+        for (int step = 0; step < 3; step++) {
+            cpu->adam(p.c, g.c, m.c, v.c, n, &a);
+            gpu->adam(p.g, g.g, m.g, v.g, n, &a);
+        }
+        char what[48];
+        snprintf(what, sizeof what, "adam n=%zu: p", n);
+        pair_close(what, p, 1e-7, 1e-5);
+        snprintf(what, sizeof what, "adam n=%zu: m", n);
+        pair_close(what, m, 1e-7, 1e-5);
+        snprintf(what, sizeof what, "adam n=%zu: v", n);
+        pair_close(what, v, 1e-9, 1e-5);
+        pair_free(p);
+        pair_free(g);
+        pair_free(m);
+        pair_free(v);
+    }
+}
+
+/* ---- sampling ---- */
+
+static void sample_case(size_t v, size_t k, double temp, int argmax)
+{
+    float *z = rand_host(v, -8, 8);
+    for (size_t j = 0; j < v; j++) /* quarter steps: many ties */
+        z[j] = roundf(z[j] * 4) / 4;
+    pair zp = pair_from(z, v);
+    size_t kk = argmax ? 1 : k;
+    double *pc = xalloc(kk * sizeof *pc), *pg = xalloc(kk * sizeof *pg);
+    int *ic = xalloc(kk * sizeof *ic), *ig = xalloc(kk * sizeof *ig);
+    int same_pick = 1;
+    double worst = 0;
+    for (int i = 0; i < 100; i++) {
+        double u = i < 50 ? (i + 0.5) / 50 : rng_uniform(9, 3, 0, 0, (uint32_t)i);
+        int a = cpu->sample(zp.c, v, k, temp, u, argmax, pc, ic);
+        int b = gpu->sample(zp.g, v, k, temp, u, argmax, pg, ig);
+        same_pick &= a == b && memcmp(ic, ig, kk * sizeof *ic) == 0;
+        for (size_t q = 0; q < kk; q++)
+            worst = fmax(worst, fabs(pc[q] - pg[q]));
+    }
+    char what[96];
+    snprintf(what, sizeof what, "sample v=%zu k=%zu T=%g argmax=%d: picks/candidates", v, k,
+             temp, argmax);
+    report(same_pick, "differ (%g)", what, 0);
+    snprintf(what, sizeof what, "sample v=%zu k=%zu T=%g argmax=%d: probabilities", v, k, temp,
+             argmax);
+    report(worst <= 1e-5, "max difference %.3g", what, worst);
+    pair_free(zp);
+    free(z);
+    free(pc);
+    free(pg);
+    free(ic);
+    free(ig);
+}
+
+static void test_sample(void)
+{
+    for (size_t vi = 0; vi < COUNT(VOCAB); vi++) {
+        size_t v = VOCAB[vi];
+        const size_t ks[] = {1, 5, 50, v};
+        for (size_t ki = 0; ki < COUNT(ks); ki++) {
+            sample_case(v, ks[ki], 1.0, 0);
+            sample_case(v, ks[ki], 0.7, 0);
+            sample_case(v, ks[ki], 1.3, 0);
+        }
+        sample_case(v, 5, 1.0, 1);
+    }
+}
+
+/* ---- the whole model ---- */
+
+typedef struct {
+    size_t vocab, hidden, layers, rows, seq;
+} model_size;
+
+static void random_window(int32_t *x, int32_t *y, size_t n, size_t v)
+{
+    fill_ids(x, n, v);
+    fill_ids(y, n, v);
+}
+
+/* every tensor of the GPU buffer against the CPU one */
+static double compare_tensors(const char *cell, const char *kind, const model *mc,
+                              const float *cpu_buf, const float *gpu_dev, double tol)
+{
+    const param_layout *p = &mc->layout;
+    float *h = fetch(gpu_dev, p->n_params);
+    double worst = 0;
+    for (size_t t = 0; t < p->n_tensors; t++) {
+        const param_tensor *pt = &p->tensors[t];
+        char what[96];
+        snprintf(what, sizeof what, "model %s %s %s", cell, kind, pt->name);
+        double e = rel_norm(h + pt->offset, cpu_buf + pt->offset, pt->size);
+        report(e <= tol, "relative norm error %.3g", what, e);
+        worst = fmax(worst, e);
+    }
+    free(h);
+    return worst;
+}
+
+typedef struct {
+    model m;
+    model_work w;
+    optim o;
+} trainee;
+
+static void trainee_init(trainee *t, const backend *be, cell_kind cell, const model_size *s)
+{
+    model_init(&t->m, be, cell, s->vocab, s->hidden, s->layers);
+    model_init_params(&t->m, 42);
+    model_work_init(&t->w, &t->m, s->rows, s->seq, 1);
+    optim_init(&t->o, be, t->m.layout.n_params, 2e-3, 5.0);
+}
+
+static void trainee_free(trainee *t)
+{
+    optim_free(&t->o);
+    model_work_free(&t->w, &t->m);
+    model_free(&t->m);
+}
+
+/* One training step on both; the first one's loss and gradients compared. */
+static void model_step(trainee *c, trainee *g, const model_size *s, uint32_t step,
+                       int32_t *x, int32_t *y, int compare)
+{
+    size_t steps = step % 3 == 2 ? s->seq - 2 : s->seq; /* partial windows too */
+    random_window(x, y, steps * s->rows, s->vocab);
+    model_pass pass = {.dropout = 0.5, .seed = 99, .step = step, .row0 = 5,
+                       .grad_scale = 1.0 / (double)(steps * s->rows)};
+    double lc = model_run(&c->m, &c->w, steps, x, y, &pass);
+    double lg = model_run(&g->m, &g->w, steps, x, y, &pass);
+    const char *name = cell_name(c->m.layout.cell);
+    char what[96];
+    double nc = optim_step(&c->o, c->m.params, c->m.grads);
+    double ng = optim_step(&g->o, g->m.params, g->m.grads);
+    snprintf(what, sizeof what, "model %s step %u gradient norm", name, step);
+    report(fabs(ng - nc) <= 1e-4 * nc, "relative error %.3g", what, fabs(ng - nc) / nc);
+    if (!compare)
+        return;
+    snprintf(what, sizeof what, "model %s step %u loss", name, step);
+    report(fabs(lg - lc) <= 1e-5 * fabs(lc), "relative error %.3g", what,
+           fabs(lg - lc) / fabs(lc));
+    compare_tensors(name, "gradient", &c->m, c->m.grads, g->m.grads, 1e-4);
+}
+
+static void model_case(cell_kind cell, const model_size *s)
+{
+    trainee c, g;
+    trainee_init(&c, cpu, cell, s);
+    trainee_init(&g, gpu, cell, s);
+    int32_t *x = xalloc(s->seq * s->rows * sizeof *x), *y = xalloc(s->seq * s->rows * sizeof *y);
+    for (uint32_t step = 0; step < 20; step++)
+        model_step(&c, &g, s, step, x, y, step == 0 || step == 1);
+    double e = compare_tensors(cell_name(cell), "weights after 20 steps", &c.m, c.m.params,
+                               g.m.params, 1e-4);
+    printf("model %s V=%zu H=%zu L=%zu B=%zu M=%zu: worst weight error %.3g after 20 steps\n",
+           cell_name(cell), s->vocab, s->hidden, s->layers, s->rows, s->seq, e);
+    free(x);
+    free(y);
+    trainee_free(&c);
+    trainee_free(&g);
+}
+
+static void test_model(void)
+{
+    const model_size sizes[] = {{83, 37, 2, 3, 7}, {4447, 128, 2, 100, 10}};
+    for (size_t s = 0; s < COUNT(sizes); s++)
+        for (int c = 0; c < 3; c++)
+            model_case((cell_kind)c, &sizes[s]);
+}
+
+int main(void)
+{
+    cpu = backend_cpu();
+    gpu = backend_cuda();
+    if (!gpu) {
+        printf("skipped: no CUDA device visible\n");
+        return 77;
+    }
+    backend_cuda_tf32(0);
+    struct {
+        const char *name;
+        void (*fn)(void);
+    } tests[] = {{"memory", test_memory}, {"gemm", test_gemm},       {"tf32", test_tf32},
+                 {"rows", test_rows},     {"embed", test_embed},     {"cells", test_cells},
+                 {"dropout", test_dropout}, {"xent", test_xent},     {"sumsq", test_sumsq},
+                 {"adam", test_adam},     {"sample", test_sample},   {"model", test_model}};
+    for (size_t i = 0; i < COUNT(tests); i++) {
+        int before = failures, checks_before = checks;
+        tests[i].fn();
+        printf("%-8s %s (%d checks, %d failed)\n", tests[i].name,
+               failures == before ? "ok" : "FAILED", checks - checks_before, failures - before);
+        fflush(stdout);
+    }
+    printf("%d of %d checks failed\n", failures, checks);
+    return failures ? 1 : 0;
+}
