@@ -21,8 +21,16 @@
 #else
 #define cpu_gemm_blas cblas_sgemm
 #define REAL_EXP expf
-#define REAL_TANH tanhf
+#define REAL_TANH cpu_tanhf
 #define REAL_SQRT sqrtf
+
+/* tanh through expf (glibc's tanhf goes through expm1f, ~4x slower): a few
+ * ulp of absolute error, monotonic and odd. */
+static inline float cpu_tanhf(float x)
+{
+    float e = expf(-2.0f * fabsf(x));
+    return copysignf((1.0f - e) / (1.0f + e), x);
+}
 #endif
 
 void openblas_set_num_threads(int);
