@@ -7,6 +7,9 @@ SAMPLE="$CHARNN_BUILD/charnn-sample"
 PY=/usr/bin/python3 # Debian's python3: torch, h5py, numpy
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+# OpenMP threads that spin at barriers crawl when ctest -j runs tests side by
+# side on a small machine: let them sleep instead.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/charnn-e2e.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 

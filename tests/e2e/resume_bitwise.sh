@@ -16,9 +16,6 @@
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
-# OpenMP threads that spin at barriers crawl on a busy 2-core machine (--threads
-# 2: 3 s instead of 0.7 s for 20 steps); sleeping waits change no result
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 MPI=1 # parallel.cmake passes --no-mpi for a build without MPI: the 2-rank cases are left out
 if [ "${1:-}" = --no-mpi ] || ! command -v mpirun >/dev/null; then
     MPI=0
