@@ -1,4 +1,4 @@
-/* kernels.h — C-callable launch wrappers of the CUDA kernels (kernels/*.cu). */
+/* kernels.h — C-callable launch wrappers of the CUDA kernels (the .cu files of kernels/). */
 #ifndef CHARNN_KERNELS_H
 #define CHARNN_KERNELS_H
 

@@ -10,6 +10,7 @@
 #include "model.h"
 #include "optim.h"
 #include "shard.h"
+#include "stop.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -401,12 +402,28 @@ static void run_eval(trainer *tr)
 
 static int every(size_t k, uint64_t step) { return k > 0 && step % k == 0; }
 
+/* A stop signal reached some rank: checkpoint at this step boundary (all
+ * ranks agreed on it) and exit with TRAIN_EXIT_STOPPED. */
+static int stop_now(trainer *tr, uint64_t saved)
+{
+    if (saved != tr->step && save(tr) != 0)
+        return TRAIN_EXIT_ERROR;
+    if (tr->comm->rank == 0) {
+        printf("stopped by a signal at step %llu: checkpoint %s (continue with --resume auto)\n",
+               (unsigned long long)tr->step, tr->ckpt_path);
+        fflush(stdout);
+    }
+    return TRAIN_EXIT_STOPPED;
+}
+
 static int train_loop(trainer *tr)
 {
     const train_options *o = tr->o;
     uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
     tr->t_start = tr->t_log = now_s();
     while (tr->step < tr->total) {
+        if (comm_first_failure(stop_signal() != 0) >= 0)
+            return stop_now(tr, saved);
         if (train_step(tr) != 0)
             return TRAIN_EXIT_DIVERGED;
         if (tr->has_val && every(o->eval_every, tr->step)) {
@@ -475,6 +492,7 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.comm = comm;
     tr.val_loss = NAN;
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
+    stop_install();
     int failed = setup(&tr, set) != 0 || open_metrics(&tr) != 0;
     int who = comm_first_failure(failed);
     if (who >= 0) {
@@ -485,7 +503,7 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     checkpoint_free(&tr.ck);
     print_banner(&tr);
     int rc = train_loop(&tr);
-    if (rc != TRAIN_EXIT_OK && comm->rank == 0)
+    if (rc != TRAIN_EXIT_OK && rc != TRAIN_EXIT_STOPPED && comm->rank == 0)
         error_print();
     metrics_close(&tr.mt);
     split_free(&tr, &tr.train);

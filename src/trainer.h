@@ -12,6 +12,8 @@ enum {
     TRAIN_EXIT_OK = 0,
     TRAIN_EXIT_ERROR = 1,     /* bad input, I/O failure */
     TRAIN_EXIT_DIVERGED = 3,  /* non-finite loss or gradient: nothing saved */
+    TRAIN_EXIT_STOPPED = 75,  /* stopped by SIGTERM/SIGUSR1/SIGINT after a checkpoint
+                                 (EX_TEMPFAIL: requeue and --resume auto) */
 };
 
 /* Runs training on every rank of comm; options already parsed (`set` marks

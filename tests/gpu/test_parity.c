@@ -129,8 +129,8 @@ static void expect_close(const char *what, const float *got, const float *want, 
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)got[i] - want[i]);
-        double r = d / (atol + rtol * fabs((double)want[i]));
-        worst = r > worst || isnan(d) ? (isnan(d) ? INFINITY : r) : worst;
+        double r = isnan(d) ? INFINITY : d / (atol + rtol * fabs((double)want[i]));
+        worst = r > worst ? r : worst;
     }
     report(worst <= 1.0, "error %.3g x the tolerance", what, worst);
 }
@@ -256,7 +256,7 @@ static void test_rows(void)
             cpu->sum_rows(bias.c, in.c, nr, nc);
             gpu->sum_rows(bias.g, in.g, nr, nc);
             snprintf(what, sizeof what, "sum_rows %zux%zu", nr, nc);
-            pair_close(what, bias, 2e-6 * sqrt((double)nr), 1e-5);
+            pair_close(what, bias, 1e-7 + 2e-7 * (double)nr, 1e-5); /* float sums */
             pair_free(bias);
             pair_free(out);
             pair_free(in);
@@ -299,32 +299,28 @@ static void test_embed(void)
 
 /* ---- cells ---- */
 
-typedef struct {
-    pair xg, hg, bh, hp, cp, ho, co, act;
-} cell_fwd_bufs;
-
 static void cell_fwd_case(cell_kind cell, size_t b, size_t h)
 {
     size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
     int lstm = cell == CELL_LSTM;
-    cell_fwd_bufs f = {pair_rand(b * gh, -2, 2), pair_rand(b * gh, -2, 2), pair_rand(gh, -1, 1),
-                       pair_rand(b * h, -1, 1),  pair_rand(b * h, -2, 2),  pair_from(NULL, b * h),
-                       pair_from(NULL, b * h),   pair_from(NULL, b * aw)};
-    cpu->cell_fwd(cell, b, h, f.xg.c, f.hg.c, f.bh.c, f.hp.c, lstm ? f.cp.c : NULL, f.ho.c,
-                  lstm ? f.co.c : NULL, f.act.c);
-    gpu->cell_fwd(cell, b, h, f.xg.g, f.hg.g, f.bh.g, f.hp.g, lstm ? f.cp.g : NULL, f.ho.g,
-                  lstm ? f.co.g : NULL, f.act.g);
+    pair xg = pair_rand(b * gh, -2, 2), hg = pair_rand(b * gh, -2, 2), bh = pair_rand(gh, -1, 1);
+    pair hp = pair_rand(b * h, -1, 1), cp = pair_rand(b * h, -2, 2);
+    pair ho = pair_from(NULL, b * h), co = pair_from(NULL, b * h), act = pair_from(NULL, b * aw);
+    cpu->cell_fwd(cell, b, h, xg.c, hg.c, bh.c, hp.c, lstm ? cp.c : NULL, ho.c,
+                  lstm ? co.c : NULL, act.c);
+    gpu->cell_fwd(cell, b, h, xg.g, hg.g, bh.g, hp.g, lstm ? cp.g : NULL, ho.g,
+                  lstm ? co.g : NULL, act.g);
     char what[80];
     snprintf(what, sizeof what, "%s fwd b=%zu h=%zu: h", cell_name(cell), b, h);
-    pair_close(what, f.ho, 1e-6, 1e-5);
+    pair_close(what, ho, 1e-6, 1e-5);
     snprintf(what, sizeof what, "%s fwd b=%zu h=%zu: act", cell_name(cell), b, h);
-    pair_close(what, f.act, 1e-6, 1e-5);
+    pair_close(what, act, 1e-6, 1e-5);
     if (lstm) {
         snprintf(what, sizeof what, "%s fwd b=%zu h=%zu: c", cell_name(cell), b, h);
-        pair_close(what, f.co, 1e-6, 1e-5);
+        pair_close(what, co, 1e-6, 1e-5);
     }
-    pair *all = &f.xg;
-    for (size_t i = 0; i < sizeof f / sizeof(pair); i++)
+    pair all[] = {xg, hg, bh, hp, cp, ho, co, act};
+    for (size_t i = 0; i < COUNT(all); i++)
         pair_free(all[i]);
 }
 
@@ -415,7 +411,7 @@ static void xent_case(size_t n, size_t v, float grad_scale)
     report(e <= 1e-5, "relative error %.3g", what, e);
     snprintf(what, sizeof what, "xent grad n=%zu v=%zu scale=%g", n, v, grad_scale);
     if (grad_scale != 0)
-        pair_close(what, z, 1e-7 * grad_scale, 1e-5);
+        pair_close(what, z, 3e-7 * grad_scale, 1e-5);
     else
         pair_same(what, z); /* untouched */
     pair_free(z);
@@ -444,7 +440,7 @@ static void test_sumsq(void)
         char what[48];
         snprintf(what, sizeof what, "sumsq n=%zu", x.n);
         double e = fabs(g - c) / c;
-        report(e <= 1e-12, "relative error %.3g", what, e);
+        report(e <= 1e-10, "relative error %.3g", what, e);
         pair_free(x);
     }
 }
@@ -467,7 +463,7 @@ static void test_adam(void)
         snprintf(what, sizeof what, "adam n=%zu: p", n);
         pair_close(what, p, 1e-7, 1e-5);
         snprintf(what, sizeof what, "adam n=%zu: m", n);
-        pair_close(what, m, 1e-7, 1e-5);
+        pair_close(what, m, 3e-7, 1e-5);
         snprintf(what, sizeof what, "adam n=%zu: v", n);
         pair_close(what, v, 1e-9, 1e-5);
         pair_free(p);
