@@ -2,6 +2,9 @@
 #include "backend.h"
 
 #include "error.h"
+#ifdef CHARNN_WITH_CUDA
+#include "backend_cuda.h"
+#endif
 
 #include <string.h>
 
@@ -9,12 +12,17 @@
 const backend *backend_cuda(void) { return NULL; }
 #endif
 
-int backend_select(const char *device, const backend **out)
+int backend_select(const char *device, int local_rank, const backend **out)
 {
     if (strcmp(device, "cpu") == 0) {
         *out = backend_cpu();
         return 0;
     }
+#ifdef CHARNN_WITH_CUDA
+    backend_cuda_set_device(local_rank); /* node-local rank modulo the visible GPUs */
+#else
+    (void)local_rank;
+#endif
     const backend *cuda = backend_cuda();
     if (strcmp(device, "cuda") == 0 && !cuda) {
 #ifdef CHARNN_WITH_CUDA

@@ -101,9 +101,10 @@ const backend *backend_cpu(void);
 /* The CUDA backend, or NULL when built without it / no GPU is visible. */
 const backend *backend_cuda(void);
 
-/* The backend for --device auto|cpu|cuda (auto: CUDA when available);
- * -1 with an error when cuda is asked for and unavailable. */
-int backend_select(const char *device, const backend **out);
+/* The backend for --device auto|cpu|cuda (auto: CUDA when available), on
+ * GPU (local_rank modulo the visible devices); -1 with an error when cuda is
+ * asked for and unavailable. */
+int backend_select(const char *device, int local_rank, const backend **out);
 
 /* Threads for the CPU backend (OpenBLAS and the pointwise loops). */
 void backend_cpu_threads(size_t n);

@@ -111,7 +111,7 @@ int main(int argc, char **argv)
         goto fail;
     }
     backend_cpu_threads(o.threads);
-    if (backend_select(o.device, &be) != 0 || sampler_load(&s, pos[0], be) != 0)
+    if (backend_select(o.device, 0, &be) != 0 || sampler_load(&s, pos[0], be) != 0)
         goto fail;
     rc = o.score[0] ? score(&s, &o) : generate(&s, &o);
     sampler_free(&s);

@@ -199,7 +199,7 @@ static int setup(trainer *tr, unsigned char *set)
         return -1;
     if (!o->data[0])
         return error_set("no training text: pass --data FILE (or data = FILE in --config)");
-    if (backend_select(o->device, &tr->be) != 0)
+    if (backend_select(o->device, tr->comm->local_rank, &tr->be) != 0)
         return -1;
     if (corpus_load(&tr->text, o->data, o->encoding) != 0)
         return -1;
