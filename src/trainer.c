@@ -492,7 +492,6 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.comm = comm;
     tr.val_loss = NAN;
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
-    stop_install();
     int failed = setup(&tr, set) != 0 || open_metrics(&tr) != 0;
     int who = comm_first_failure(failed);
     if (who >= 0) {

@@ -20,3 +20,6 @@ charnn_e2e_test(NAME sample.determinism
 charnn_e2e_test(NAME sample.chinese
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sample_chinese.sh
   LABELS sample TIMEOUT 300)
+charnn_e2e_test(NAME resume.sigterm
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/stop_resume.sh ${CHARNN_E2E_MPI_ARG}
+  LABELS "resume;mpi" TIMEOUT 300)
