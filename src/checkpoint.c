@@ -710,6 +710,28 @@ static hid_t ck_attr_open(const ck_reader *r, hid_t loc, const char *where, cons
     return a;
 }
 
+/* 1 when t is an integer or floating-point type whose bits all lie inside
+ * its 1, 2, 4 or 8 bytes. HDF5 1.10 converts with whatever precision, bit
+ * offset and fields the file states, so a damaged type makes H5Aread and
+ * H5Dread read outside the value (a crash); such a type is refused first. */
+static int ck_type_sane(hid_t t)
+{
+    H5T_class_t cls = H5Tget_class(t);
+    size_t size = H5Tget_size(t), prec = H5Tget_precision(t), bits = 8 * size;
+    int off = H5Tget_offset(t);
+    H5T_order_t order = H5Tget_order(t);
+    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) ||
+        (size != 1 && size != 2 && size != 4 && size != 8) || prec == 0 || off < 0 ||
+        (size_t)off + prec > bits || (order != H5T_ORDER_LE && order != H5T_ORDER_BE))
+        return 0;
+    if (cls == H5T_INTEGER)
+        return 1;
+    size_t spos, epos, esize, mpos, msize;
+    return size >= 2 && H5Tget_fields(t, &spos, &epos, &esize, &mpos, &msize) >= 0 &&
+           spos < bits && esize >= 1 && esize <= 16 && epos + esize <= bits && msize >= 1 &&
+           mpos + msize <= bits;
+}
+
 /* Reads an integer attribute of any integer type into *out, within [lo, hi]. */
 static int ck_attr_u64(const ck_reader *r, hid_t loc, const char *where, const char *name,
                        uint64_t lo, uint64_t hi, uint64_t *out)
@@ -719,9 +741,10 @@ static int ck_attr_u64(const ck_reader *r, hid_t loc, const char *where, const c
         return -1;
     hid_t t = H5Aget_type(a);
     int is_int = t >= 0 && H5Tget_class(t) == H5T_INTEGER;
+    int sane = is_int && ck_type_sane(t);
     int is_signed = is_int && H5Tget_sign(t) == H5T_SGN_2;
     int64_t sv = 0;
-    herr_t e = !is_int     ? -1
+    herr_t e = !sane       ? -1
                : is_signed ? H5Aread(a, H5T_NATIVE_INT64, &sv)
                            : H5Aread(a, H5T_NATIVE_UINT64, out);
     if (t >= 0)
@@ -729,6 +752,8 @@ static int ck_attr_u64(const ck_reader *r, hid_t loc, const char *where, const c
     H5Aclose(a);
     if (!is_int)
         return ck_rerr(r, "attribute %s/%s is not an integer", where, name);
+    if (!sane)
+        return ck_rerr(r, "attribute %s/%s has a damaged integer type", where, name);
     if (e < 0)
         return ck_rerr(r, "cannot read attribute %s/%s", where, name);
     if (sv < 0)
@@ -749,6 +774,8 @@ static int ck_attr_f64(const ck_reader *r, hid_t loc, const char *where, const c
     int rc = a < 0 ? -1 : 0;
     if (!rc && (t < 0 || H5Tget_class(t) != H5T_FLOAT))
         rc = ck_rerr(r, "attribute %s/%s is not a floating-point number", where, name);
+    else if (!rc && !ck_type_sane(t))
+        rc = ck_rerr(r, "attribute %s/%s has a damaged floating-point type", where, name);
     else if (!rc && H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
         rc = ck_rerr(r, "cannot read attribute %s/%s", where, name);
     if (t >= 0)
@@ -914,6 +941,9 @@ static int ck_check_dset(const ck_reader *r, const ck_dspec *s)
     else if (H5Tget_class(t) != want)
         rc = ck_rerr(r, "dataset %s is not of %s type", s->path,
                      s->is_vocab ? "an integer" : "a floating-point");
+    else if (!ck_type_sane(t))
+        rc = ck_rerr(r, "dataset %s has a damaged %s type", s->path,
+                     s->is_vocab ? "integer" : "floating-point");
     else
         rc = ck_check_shape(r, s, space);
     if (t >= 0)

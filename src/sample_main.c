@@ -2,6 +2,7 @@
 #include "backend.h"
 #include "corpus.h"
 #include "error.h"
+#include "omp_policy.h"
 #include "rng.h"
 #include "sample_opts.h"
 #include "sampler.h"
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
     const backend *be;
     sampler s;
 
+    omp_policy_apply(argv);
     error_program("charnn-sample");
     set = xcalloc(sample_opts_count(), 1, "option marks");
     sample_opts_table(&t, &o, set);

@@ -1,6 +1,7 @@
 /* train_main.c — charnn-train: options, then the training run on every rank. */
 #include "comm.h"
 #include "error.h"
+#include "omp_policy.h"
 #include "stop.h"
 #include "train_opts.h"
 #include "trainer.h"
@@ -22,6 +23,7 @@ int main(int argc, char **argv)
     size_t n_pos = 0;
     int help = 0, rc;
 
+    omp_policy_apply(argv);
     error_program("charnn-train");
     stop_install(); /* before anything slow: a signal from now on stops cleanly */
     comm_init(&argc, &argv, &cm);
