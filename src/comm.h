@@ -22,6 +22,9 @@ void comm_allreduce_double(double *buf, size_t n);
  * the lowest failing rank, or -1 when none failed. */
 int comm_first_failure(int failed);
 
+/* Bitwise OR of `flags` over all ranks (agreeing on stop / save decisions). */
+int comm_or(int flags);
+
 /* Broadcast from root. */
 void comm_bcast(void *buf, size_t bytes, int root);
 

@@ -65,6 +65,13 @@ int comm_first_failure(int failed)
     return first < size ? first : -1;
 }
 
+int comm_or(int flags)
+{
+    int all = 0;
+    mpiCheck(MPI_Allreduce(&flags, &all, 1, MPI_INT, MPI_BOR, MPI_COMM_WORLD));
+    return all;
+}
+
 void comm_bcast(void *buf, size_t bytes, int root)
 {
     for (size_t off = 0; off < bytes; off += COMM_CHUNK) {

@@ -31,11 +31,13 @@ typedef struct {
     /* output */
     char out[OPT_PATH_MAX];      /* --out DIR (runs/default) */
     size_t save_every;           /* --save-every K (1000; 0 = only at the end) */
+    double save_minutes;         /* --save-minutes T (0 = off) */
     size_t keep;                 /* --keep K >= 1 (5) */
     char resume[OPT_PATH_MAX];   /* --resume auto|PATH ("" = fresh start) */
     size_t eval_every;           /* --eval-every K (1000; 0 = only at the end) */
     size_t log_every;            /* --log-every K >= 1 (10) */
     char metrics[OPT_PATH_MAX];  /* --metrics PATH ("" = DIR/metrics.jsonl) */
+    int profile;                 /* --profile: phase timings in the metrics */
     char device[8];              /* --device auto|cpu|cuda (auto) */
     size_t threads;              /* --threads T (0 = cores / local ranks) */
 } train_options;

@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
+#include "profile.h"
 #include "shard.h"
 #include "stop.h"
 
@@ -42,15 +43,9 @@ typedef struct {
     uint64_t step, total;
     double loss, grad_norm, val_loss;
     metrics mt;
-    double t_start, t_log, chars_log;
+    profile prof;                      /* --profile: this log interval's phase times */
+    double t_start, t_log, t_saved, chars_log;
 } trainer;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void options_table(trainer *tr, opt_table *t, unsigned char *set)
 {
@@ -241,25 +236,31 @@ static int train_step(trainer *tr)
     const train_options *o = tr->o;
     split *s = &tr->train;
     size_t window = tr->step % s->lay.windows;
+    double t0 = profile_now();
     if (window == 0)
         model_work_reset(&s->w, &tr->m);
     shard_window(&s->lay, s->ids, s->first, s->count, window, s->x, s->y);
+    profile_lap(&tr->prof, PROF_DATA, &t0);
     double global = (double)(s->lay.rows * s->lay.seq);
     model_pass pass = {.dropout = o->dropout, .seed = o->seed, .step = (uint32_t)tr->step,
                        .row0 = s->first, .grad_scale = 1.0 / global};
     double loss_sum = model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
+    profile_lap(&tr->prof, PROF_COMPUTE, &t0);
     allreduce_grads(tr, &loss_sum);
+    profile_lap(&tr->prof, PROF_ALLREDUCE, &t0);
     tr->loss = loss_sum / global;
     if (!isfinite(tr->loss))
         return error_set("training loss is non-finite (%s) at step %llu: stopping without "
                          "saving (lower --lr?); the last checkpoint is intact",
                          nonfinite_name(tr->loss), (unsigned long long)tr->step + 1);
     tr->grad_norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
+    profile_lap(&tr->prof, PROF_OPTIM, &t0);
     if (!isfinite(tr->grad_norm))
         return error_set("gradient norm is non-finite (%s) at step %llu: stopping without "
                          "saving (lower --lr?); the last checkpoint is intact",
                          nonfinite_name(tr->grad_norm), (unsigned long long)tr->step + 1);
     tr->step++;
+    tr->prof.steps++;
     tr->chars_log += global;
     return 0;
 }
@@ -270,13 +271,14 @@ static double evaluate(trainer *tr)
 {
     split *s = &tr->val;
     model_pass pass = {0};
-    double sum = 0;
+    double sum = 0, t0 = profile_now();
     model_work_reset(&s->w, &tr->m);
     for (size_t j = 0; j < s->lay.windows; j++) {
         shard_window(&s->lay, s->ids, s->first, s->count, j, s->x, s->y);
         sum += model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
     }
     comm_allreduce_double(&sum, 1);
+    profile_lap(&tr->prof, PROF_EVAL, &t0);
     return sum / (double)(s->lay.rows * s->lay.seq * s->lay.windows);
 }
 
@@ -300,7 +302,7 @@ static void fill_options(trainer *tr, checkpoint *ck, char **keys, char **values
 
 /* Rank 0 writes; the others send their rows' state. Returns -1 on every
  * rank when the write failed. */
-static int save(trainer *tr)
+static int write_checkpoint(trainer *tr)
 {
     const comm_info *cm = tr->comm;
     const train_options *o = tr->o;
@@ -359,6 +361,15 @@ static int save(trainer *tr)
     return rc;
 }
 
+static int save(trainer *tr)
+{
+    double t0 = profile_now();
+    int rc = write_checkpoint(tr);
+    profile_lap(&tr->prof, PROF_CHECKPOINT, &t0);
+    tr->t_saved = t0;
+    return rc;
+}
+
 static void format_eta(double s, char *buf, size_t len)
 {
     long t = (long)(s + 0.5);
@@ -370,7 +381,7 @@ static void format_eta(double s, char *buf, size_t len)
 
 static void log_progress(trainer *tr)
 {
-    double t = now_s(), dt = t - tr->t_log;
+    double t = profile_now(), dt = t - tr->t_log;
     double cps = dt > 0 ? tr->chars_log / dt : 0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
     double per_step = dt / ((double)tr->chars_log / (double)(tr->o->batch * tr->o->seq));
@@ -378,6 +389,8 @@ static void log_progress(trainer *tr)
     metrics_train(&tr->mt, tr->step, epoch, tr->loss, tr->grad_norm, cps, t - tr->t_start);
     tr->t_log = t;
     tr->chars_log = 0;
+    if (tr->o->profile)
+        profile_report(&tr->prof, tr->comm->rank, tr->comm->size, &tr->mt, tr->step);
     if (tr->comm->rank != 0)
         return;
     format_eta(per_step * (double)(tr->total - tr->step), eta, sizeof eta);
@@ -393,7 +406,7 @@ static void run_eval(trainer *tr)
 {
     tr->val_loss = evaluate(tr);
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
-    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, now_s() - tr->t_start);
+    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, profile_now() - tr->t_start);
     if (tr->comm->rank == 0) {
         printf("step %llu  val_loss %.4f\n", (unsigned long long)tr->step, tr->val_loss);
         fflush(stdout);
@@ -401,6 +414,20 @@ static void run_eval(trainer *tr)
 }
 
 static int every(size_t k, uint64_t step) { return k > 0 && step % k == 0; }
+
+enum { AGENDA_STOP = 1, AGENDA_SAVE = 2 };
+
+/* What this rank asks for before the next step: a stop (a signal arrived)
+ * and, on rank 0 whose clock decides, a save due by --save-minutes. Every
+ * rank acts on the OR over all ranks, so they all agree. */
+static int agenda(const trainer *tr)
+{
+    int flags = stop_signal() ? AGENDA_STOP : 0;
+    double due = tr->o->save_minutes * 60.0;
+    if (tr->comm->rank == 0 && due > 0 && profile_now() - tr->t_saved >= due)
+        flags |= AGENDA_SAVE;
+    return flags;
+}
 
 /* A stop signal reached some rank: checkpoint at this step boundary (all
  * ranks agreed on it) and exit with TRAIN_EXIT_STOPPED. */
@@ -420,12 +447,18 @@ static int train_loop(trainer *tr)
 {
     const train_options *o = tr->o;
     uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
-    tr->t_start = tr->t_log = now_s();
+    tr->t_start = tr->t_log = tr->t_saved = profile_now();
     while (tr->step < tr->total) {
-        if (comm_first_failure(stop_signal() != 0) >= 0)
+        int flags = comm_or(agenda(tr));
+        if (flags & AGENDA_STOP)
             return stop_now(tr, saved);
         if (train_step(tr) != 0)
             return TRAIN_EXIT_DIVERGED;
+        if (flags & AGENDA_SAVE) {
+            if (save(tr) != 0)
+                return TRAIN_EXIT_ERROR;
+            saved = tr->step;
+        }
         if (tr->has_val && every(o->eval_every, tr->step)) {
             run_eval(tr);
             evaluated = tr->step;

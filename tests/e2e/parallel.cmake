@@ -23,3 +23,6 @@ charnn_e2e_test(NAME sample.chinese
 charnn_e2e_test(NAME resume.sigterm
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/stop_resume.sh ${CHARNN_E2E_MPI_ARG}
   LABELS "resume;mpi" TIMEOUT 300)
+charnn_e2e_test(NAME parallel.profile
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/profile_check.sh ${CHARNN_E2E_MPI_ARG}
+  LABELS mpi TIMEOUT 300)
