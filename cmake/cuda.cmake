@@ -13,7 +13,7 @@ file(GLOB CHARNN_CUDA_KERNELS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/*.
 add_library(charnn_kernels OBJECT ${CHARNN_CUDA_KERNELS})
 set_property(TARGET charnn_kernels PROPERTY COMPILE_OPTIONS
   -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
-target_include_directories(charnn_kernels PRIVATE ${PROJECT_SOURCE_DIR}/kernels)
+target_include_directories(charnn_kernels PRIVATE ${PROJECT_SOURCE_DIR}/kernels ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(charnn_kernels PRIVATE CUDA::cudart)
 set_target_properties(charnn_kernels PROPERTIES POSITION_INDEPENDENT_CODE ON)
 

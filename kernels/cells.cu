@@ -1,9 +1,8 @@
 /* cells.cu — LSTM/GRU/RNN pointwise step, forward and backward, one thread per (row, unit). */
 #include "common.cuh"
 
-/* Conventions (gate order, act layout): the comment atop src/backend.h. */
-
-__device__ __forceinline__ float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* The math of each (row, unit) is src/cell_math.h, shared with the CPU backend. */
+#include "cell_math.h"
 
 __global__ void lstm_fwd_kernel(size_t b, size_t h, const float *xg, const float *hg,
                                 const float *bh, const float *c_prev, float *h_out,
@@ -11,19 +10,8 @@ __global__ void lstm_fwd_kernel(size_t b, size_t h, const float *xg, const float
 {
     K_GRID_STRIDE(e, b * h) {
         size_t r = e / h, u = e % h;
-        const float *x = xg + r * 4 * h, *hh = hg + r * 4 * h;
-        float *a = act + r * 4 * h;
-        float i = sigm(x[u] + hh[u] + bh[u]);
-        float f = sigm(x[h + u] + hh[h + u] + bh[h + u]);
-        float g = tanhf(x[2 * h + u] + hh[2 * h + u] + bh[2 * h + u]);
-        float o = sigm(x[3 * h + u] + hh[3 * h + u] + bh[3 * h + u]);
-        float c = f * c_prev[e] + i * g;
-        c_out[e] = c;
-        h_out[e] = o * tanhf(c);
-        a[u] = i;
-        a[h + u] = f;
-        a[2 * h + u] = g;
-        a[3 * h + u] = o;
+        cell_lstm_fwd(h, u, xg + r * 4 * h, hg + r * 4 * h, bh, c_prev[e], &c_out[e],
+                      &h_out[e], act + r * 4 * h);
     }
 }
 
@@ -32,17 +20,8 @@ __global__ void gru_fwd_kernel(size_t b, size_t h, const float *xg, const float 
 {
     K_GRID_STRIDE(e, b * h) {
         size_t r = e / h, u = e % h;
-        const float *x = xg + r * 3 * h, *hh = hg + r * 3 * h;
-        float *a = act + r * 4 * h;
-        float rg = sigm(x[u] + hh[u] + bh[u]);
-        float z = sigm(x[h + u] + hh[h + u] + bh[h + u]);
-        float hn = hh[2 * h + u] + bh[2 * h + u];
-        float n = tanhf(x[2 * h + u] + rg * hn);
-        h_out[e] = (1.0f - z) * n + z * h_prev[e];
-        a[u] = rg;
-        a[h + u] = z;
-        a[2 * h + u] = n;
-        a[3 * h + u] = hn;
+        cell_gru_fwd(h, u, xg + r * 3 * h, hg + r * 3 * h, bh, h_prev[e], &h_out[e],
+                     act + r * 4 * h);
     }
 }
 
@@ -50,9 +29,8 @@ __global__ void rnn_fwd_kernel(size_t b, size_t h, const float *xg, const float 
                                const float *bh, float *h_out, float *act)
 {
     K_GRID_STRIDE(e, b * h) {
-        float y = tanhf(xg[e] + hg[e] + bh[e % h]);
-        act[e] = y;
-        h_out[e] = y;
+        size_t r = e / h, u = e % h;
+        cell_rnn_fwd(u, xg + r * h, hg + r * h, bh, &h_out[e], act + r * h);
     }
 }
 
@@ -80,18 +58,8 @@ __global__ void lstm_bwd_kernel(size_t b, size_t h, const float *act, const floa
 {
     K_GRID_STRIDE(e, b * h) {
         size_t r = e / h, u = e % h;
-        const float *a = act + r * 4 * h;
-        float *dg = dxg + r * 4 * h;
-        float i = a[u], f = a[h + u], g = a[2 * h + u], o = a[3 * h + u];
-        float tc = tanhf(c[e]);
-        float dh = dh_above[e] + dh_rec[e];
-        float dct = dc[e] + dh * o * (1.0f - tc * tc);
-        dg[u] = dct * g * i * (1.0f - i);
-        dg[h + u] = dct * c_prev[e] * f * (1.0f - f);
-        dg[2 * h + u] = dct * i * (1.0f - g * g);
-        dg[3 * h + u] = dh * tc * o * (1.0f - o);
-        dc[e] = dct * f;
-        dh_rec[e] = 0.0f;
+        cell_lstm_bwd(h, u, act + r * 4 * h, c_prev[e], c[e], dh_above[e], &dh_rec[e], &dc[e],
+                      dxg + r * 4 * h);
     }
 }
 
@@ -100,18 +68,8 @@ __global__ void gru_bwd_kernel(size_t b, size_t h, const float *act, const float
 {
     K_GRID_STRIDE(e, b * h) {
         size_t r = e / h, u = e % h;
-        const float *a = act + r * 4 * h;
-        float *dx = dxg + r * 3 * h, *dhh = dhg + r * 3 * h;
-        float rg = a[u], z = a[h + u], n = a[2 * h + u], hn = a[3 * h + u];
-        float dh = dh_above[e] + dh_rec[e];
-        float dn = dh * (1.0f - z) * (1.0f - n * n);
-        float dz = dh * (h_prev[e] - n) * z * (1.0f - z);
-        float dr = dn * hn * rg * (1.0f - rg);
-        dx[u] = dhh[u] = dr;
-        dx[h + u] = dhh[h + u] = dz;
-        dx[2 * h + u] = dn;
-        dhh[2 * h + u] = dn * rg;
-        dh_rec[e] = dh * z;
+        cell_gru_bwd(h, u, act + r * 4 * h, h_prev[e], dh_above[e], &dh_rec[e], dxg + r * 3 * h,
+                     dhg + r * 3 * h);
     }
 }
 
@@ -119,9 +77,8 @@ __global__ void rnn_bwd_kernel(size_t b, size_t h, const float *act, const float
                                float *dh_rec, float *dxg)
 {
     K_GRID_STRIDE(e, b * h) {
-        float y = act[e];
-        dxg[e] = (dh_above[e] + dh_rec[e]) * (1.0f - y * y);
-        dh_rec[e] = 0.0f;
+        size_t r = e / h, u = e % h;
+        cell_rnn_bwd(u, act + r * h, dh_above[e], &dh_rec[e], dxg + r * h);
     }
 }
 

@@ -2,6 +2,8 @@
  * the matrix products, plain loops (OpenMP across rows) for the rest. */
 #include "backend.h"
 
+#include "cell_math.h"
+
 #include "error.h"
 #include "rng.h"
 
@@ -15,22 +17,10 @@
 
 #ifdef CHARNN_DOUBLE
 #define cpu_gemm_blas cblas_dgemm
-#define REAL_EXP exp
-#define REAL_TANH tanh
 #define REAL_SQRT sqrt
 #else
 #define cpu_gemm_blas cblas_sgemm
-#define REAL_EXP expf
-#define REAL_TANH cpu_tanhf
 #define REAL_SQRT sqrtf
-
-/* tanh through expf (glibc's tanhf goes through expm1f, ~4x slower): a few
- * ulp of absolute error, monotonic and odd. */
-static inline float cpu_tanhf(float x)
-{
-    float e = expf(-2.0f * fabsf(x));
-    return copysignf((1.0f - e) / (1.0f + e), x);
-}
 #endif
 
 void openblas_set_num_threads(int);
@@ -107,49 +97,6 @@ static void cpu_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t
     }
 }
 
-static inline real sigm(real x) { return (real)1 / ((real)1 + REAL_EXP(-x)); }
-
-static void lstm_fwd_row(size_t h, const real *xg, const real *hg, const real *bh,
-                         const real *cp, real *ho, real *co, real *act)
-{
-    for (size_t u = 0; u < h; u++) {
-        real i = sigm(xg[u] + hg[u] + bh[u]);
-        real f = sigm(xg[h + u] + hg[h + u] + bh[h + u]);
-        real g = REAL_TANH(xg[2 * h + u] + hg[2 * h + u] + bh[2 * h + u]);
-        real o = sigm(xg[3 * h + u] + hg[3 * h + u] + bh[3 * h + u]);
-        real c = f * cp[u] + i * g;
-        co[u] = c;
-        ho[u] = o * REAL_TANH(c);
-        act[u] = i;
-        act[h + u] = f;
-        act[2 * h + u] = g;
-        act[3 * h + u] = o;
-    }
-}
-
-static void gru_fwd_row(size_t h, const real *xg, const real *hg, const real *bh,
-                        const real *hp, real *ho, real *act)
-{
-    for (size_t u = 0; u < h; u++) {
-        real r = sigm(xg[u] + hg[u] + bh[u]);
-        real z = sigm(xg[h + u] + hg[h + u] + bh[h + u]);
-        real hn = hg[2 * h + u] + bh[2 * h + u];
-        real n = REAL_TANH(xg[2 * h + u] + r * hn);
-        ho[u] = ((real)1 - z) * n + z * hp[u];
-        act[u] = r;
-        act[h + u] = z;
-        act[2 * h + u] = n;
-        act[3 * h + u] = hn;
-    }
-}
-
-static void rnn_fwd_row(size_t h, const real *xg, const real *hg, const real *bh, real *ho,
-                        real *act)
-{
-    for (size_t u = 0; u < h; u++)
-        act[u] = ho[u] = REAL_TANH(xg[u] + hg[u] + bh[u]);
-}
-
 static void cpu_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
                          const real *b_hh, const real *h_prev, const real *c_prev,
                          real *h_out, real *c_out, real *act)
@@ -158,56 +105,16 @@ static void cpu_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, con
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < b; r++) {
         const real *x = xg + r * gh, *hh = hg + r * gh;
-        if (cell == CELL_LSTM)
-            lstm_fwd_row(h, x, hh, b_hh, c_prev + r * h, h_out + r * h, c_out + r * h,
-                         act + r * aw);
-        else if (cell == CELL_GRU)
-            gru_fwd_row(h, x, hh, b_hh, h_prev + r * h, h_out + r * h, act + r * aw);
-        else
-            rnn_fwd_row(h, x, hh, b_hh, h_out + r * h, act + r * aw);
-    }
-}
-
-static void lstm_bwd_row(size_t h, const real *act, const real *cp, const real *c,
-                         const real *dha, real *dhr, real *dc, real *dg)
-{
-    for (size_t u = 0; u < h; u++) {
-        real i = act[u], f = act[h + u], g = act[2 * h + u], o = act[3 * h + u];
-        real tc = REAL_TANH(c[u]);
-        real dh = dha[u] + dhr[u];
-        real dct = dc[u] + dh * o * ((real)1 - tc * tc);
-        dg[u] = dct * g * i * ((real)1 - i);
-        dg[h + u] = dct * cp[u] * f * ((real)1 - f);
-        dg[2 * h + u] = dct * i * ((real)1 - g * g);
-        dg[3 * h + u] = dh * tc * o * ((real)1 - o);
-        dc[u] = dct * f;
-        dhr[u] = 0;
-    }
-}
-
-static void gru_bwd_row(size_t h, const real *act, const real *hp, const real *dha, real *dhr,
-                        real *dx, real *dhg)
-{
-    for (size_t u = 0; u < h; u++) {
-        real r = act[u], z = act[h + u], n = act[2 * h + u], hn = act[3 * h + u];
-        real dh = dha[u] + dhr[u];
-        real dn = dh * ((real)1 - z) * ((real)1 - n * n);
-        real dz = dh * (hp[u] - n) * z * ((real)1 - z);
-        real dr = dn * hn * r * ((real)1 - r);
-        dx[u] = dhg[u] = dr;
-        dx[h + u] = dhg[h + u] = dz;
-        dx[2 * h + u] = dn;
-        dhg[2 * h + u] = dn * r;
-        dhr[u] = dh * z;
-    }
-}
-
-static void rnn_bwd_row(size_t h, const real *act, const real *dha, real *dhr, real *dx)
-{
-    for (size_t u = 0; u < h; u++) {
-        real y = act[u];
-        dx[u] = (dha[u] + dhr[u]) * ((real)1 - y * y);
-        dhr[u] = 0;
+        real *a = act + r * aw;
+        size_t e = r * h;
+        for (size_t u = 0; u < h; u++, e++) {
+            if (cell == CELL_LSTM)
+                cell_lstm_fwd(h, u, x, hh, b_hh, c_prev[e], &c_out[e], &h_out[e], a);
+            else if (cell == CELL_GRU)
+                cell_gru_fwd(h, u, x, hh, b_hh, h_prev[e], &h_out[e], a);
+            else
+                cell_rnn_fwd(u, x, hh, b_hh, &h_out[e], a);
+        }
     }
 }
 
@@ -218,14 +125,17 @@ static void cpu_cell_bwd(cell_kind cell, size_t b, size_t h, const real *act,
     size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < b; r++) {
-        const real *a = act + r * aw, *dha = dh_above + r * h;
-        real *dhr = dh_rec + r * h, *dx = dxg + r * gh;
-        if (cell == CELL_LSTM)
-            lstm_bwd_row(h, a, c_prev + r * h, c + r * h, dha, dhr, dc + r * h, dx);
-        else if (cell == CELL_GRU)
-            gru_bwd_row(h, a, h_prev + r * h, dha, dhr, dx, dhg + r * gh);
-        else
-            rnn_bwd_row(h, a, dha, dhr, dx);
+        const real *a = act + r * aw;
+        real *dx = dxg + r * gh;
+        size_t e = r * h;
+        for (size_t u = 0; u < h; u++, e++) {
+            if (cell == CELL_LSTM)
+                cell_lstm_bwd(h, u, a, c_prev[e], c[e], dh_above[e], &dh_rec[e], &dc[e], dx);
+            else if (cell == CELL_GRU)
+                cell_gru_bwd(h, u, a, h_prev[e], dh_above[e], &dh_rec[e], dx, dhg + r * gh);
+            else
+                cell_rnn_bwd(u, a, dh_above[e], &dh_rec[e], dx);
+        }
     }
 }
 

@@ -482,7 +482,7 @@ image = open(path, "rb").read()
 heap = image.find(b"GCOL")
 skip = range(0)
 if heap >= 0:  # "GCOL", version, 3 reserved bytes, collection size (8 bytes)
-    skip = range(heap - 8, heap + struct.unpack_from("<Q", image, heap + 8)[0])
+    skip = range(heap - 7, heap + struct.unpack_from("<Q", image, heap + 8)[0])
 offsets = [o for o in range(0, min(8192, len(image) - 8), 8) if o not in skip]
 line = re.compile(r"^charnn-sample: error: checkpoint '[^']*/damaged-\d+\.h5': .+\n$")
 
