@@ -37,6 +37,12 @@ static int score(sampler *s, const sample_options *o)
                      : -1;
     }
     double nats = sampler_score(s, cps, n) / (double)(n - 1);
+    if (!isfinite(nats)) {
+        free(cps);
+        return error_set("the model's loss on %s is not finite: the checkpoint's weights have "
+                         "overflowed (a diverged run?)",
+                         what);
+    }
     printf("{\"chars\": %zu, \"nats_per_char\": %.9g, \"bits_per_char\": %.9g}\n", n - 1, nats,
            nats / log(2.0));
     free(cps);

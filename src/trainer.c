@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "checkpoint.h"
 #include "corpus.h"
+#include "corpus_h5.h"
 #include "error.h"
 #include "metrics.h"
 #include "model.h"
@@ -22,7 +23,8 @@
 
 typedef struct {
     shard_layout lay;      /* global rows of this split */
-    const uint32_t *ids;   /* the split's text */
+    uint32_t *ids;         /* text: the ids of this rank's rows, from row `first` on */
+    corpus_h5_rows rd;     /* CORPUS.h5: this rank's rows, a block of windows at a time */
     size_t first, count;   /* this rank's rows */
     int32_t *x, *y;        /* (seq, count) host window */
     model_work w;
@@ -35,7 +37,9 @@ typedef struct {
     char ckpt_path[OPT_PATH_MAX + 64]; /* resumed from / last written */
     checkpoint ck;                     /* the resumed checkpoint (until loaded) */
     int resumed;
-    corpus text;
+    corpus text;           /* the vocabulary; ids only until layout_splits */
+    corpus_h5 h5;          /* --data is a CORPUS.h5 (is_h5) */
+    int is_h5;
     split train, val;
     int has_val;
     model m;
@@ -109,10 +113,48 @@ static int check_vocab(trainer *tr)
                      tr->o->data, c->vocab_size, tr->ckpt_path, ck->layout.vocab);
 }
 
+/* This rank's rows of split s, which starts at id `base` of the text: from
+ * a CORPUS.h5, read a block of windows at a time (the first block now, so
+ * that a bad file fails the setup on every rank); from a text, a copy of
+ * the ids [first*stride, (first+count)*stride] of the split (the whole text
+ * is freed after the setup), so a rank's memory grows with its own rows. */
+static int split_data(trainer *tr, split *s, int val, size_t base)
+{
+    shard_rows(s->lay.rows, tr->comm->size, tr->comm->rank, &s->first, &s->count);
+    if (tr->is_h5) {
+        corpus_h5_rows_init(&s->rd, &tr->h5, val, &s->lay, s->first, s->count);
+        size_t n = s->count * s->lay.seq;
+        int32_t *x = xmalloc(n * sizeof *x, "input window"), *y = xmalloc(n * sizeof *y, "target window");
+        int rc = corpus_h5_rows_window(&s->rd, 0, x, y);
+        free(x);
+        free(y);
+        return rc;
+    }
+    size_t len = s->count ? s->count * s->lay.stride + 1 : 0;
+    s->ids = xmalloc(len * sizeof *s->ids, "this rank's ids");
+    memcpy(s->ids, tr->text.ids + base + s->first * s->lay.stride, len * sizeof *s->ids);
+    return 0;
+}
+
+/* Window `window` of this rank's rows into s->x, s->y. A CORPUS.h5 that
+ * cannot be read any more (it was readable at setup) ends every rank. */
+static void split_window(split *s, size_t window)
+{
+    if (s->ids) {
+        shard_window(&s->lay, s->ids, 0, s->count, window, s->x, s->y);
+        return;
+    }
+    if (corpus_h5_rows_window(&s->rd, window, s->x, s->y) != 0) {
+        error_print();
+        comm_abort(TRAIN_EXIT_ERROR);
+    }
+}
+
 static int layout_splits(trainer *tr)
 {
     const train_options *o = tr->o;
-    size_t n = tr->text.n, n_val = (size_t)floor((double)n * o->val_frac);
+    size_t n = tr->text.n;
+    size_t n_val = tr->is_h5 ? (size_t)tr->h5.n_val : (size_t)floor((double)n * o->val_frac);
     char what[OPT_PATH_MAX + 64];
     if (o->batch < (size_t)tr->comm->size)
         return error_set("--batch %zu is smaller than the number of ranks (%d)", o->batch,
@@ -120,7 +162,8 @@ static int layout_splits(trainer *tr)
     snprintf(what, sizeof what, "training text of '%s'", o->data);
     if (shard_layout_init(&tr->train.lay, n - n_val, o->batch, o->seq, what) != 0)
         return -1;
-    tr->train.ids = tr->text.ids;
+    if (split_data(tr, &tr->train, 0, 0) != 0)
+        return -1;
     tr->has_val = n_val > 0;
     if (!tr->has_val)
         return 0;
@@ -132,8 +175,7 @@ static int layout_splits(trainer *tr)
     snprintf(what, sizeof what, "validation text of '%s'", o->data);
     if (shard_layout_init(&tr->val.lay, n_val, rows, o->seq, what) != 0)
         return -1;
-    tr->val.ids = tr->text.ids + (n - n_val);
-    return 0;
+    return split_data(tr, &tr->val, 1, n - n_val);
 }
 
 static void split_init(trainer *tr, split *s, int train)
@@ -149,6 +191,8 @@ static void split_free(trainer *tr, split *s)
 {
     free(s->x);
     free(s->y);
+    free(s->ids);
+    corpus_h5_rows_free(&s->rd);
     model_work_free(&s->w, &tr->m);
 }
 
@@ -187,21 +231,89 @@ static int model_setup(trainer *tr)
     return 0;
 }
 
+/* Whether option `name` was given (command line or --config). */
+static int option_given(trainer *tr, unsigned char *set, const char *name)
+{
+    opt_table t;
+    options_table(tr, &t, set);
+    const opt_spec *s = opts_find(&t, name);
+    return s && set[s - t.specs];
+}
+
+/* A CORPUS.h5 fixes the split and the encoding: --val-frac and --encoding,
+ * given or taken from the resumed checkpoint, must agree with it; when
+ * neither, they take its values (so that checkpoints record them). */
+static int h5_options(trainer *tr, int given_vf, int given_enc)
+{
+    train_options *o = tr->o;
+    const corpus_h5 *h = &tr->h5;
+    uint64_t n = h->n_train + h->n_val;
+    if ((given_vf || tr->resumed) && (uint64_t)floor((double)n * o->val_frac) != h->n_val) {
+        if (given_vf)
+            return error_set("--val-frac %g contradicts corpus '%s' (prepared with --val-frac "
+                             "%g: its last %llu of %llu characters are the validation split); "
+                             "drop --val-frac, or run charnn-prep again",
+                             o->val_frac, o->data, h->val_frac, (unsigned long long)h->n_val,
+                             (unsigned long long)n);
+        return error_set("checkpoint '%s' was trained with --val-frac %g, corpus '%s' was "
+                         "prepared with --val-frac %g: resume needs the same split",
+                         tr->ckpt_path, o->val_frac, o->data, h->val_frac);
+    }
+    if ((given_enc || tr->resumed) && !corpus_same_encoding(o->encoding, h->encoding)) {
+        if (given_enc)
+            return error_set("--encoding %s contradicts corpus '%s' (prepared from %s text, "
+                             "already decoded); drop --encoding",
+                             o->encoding, o->data, h->encoding);
+        return error_set("checkpoint '%s' was trained on %s text, corpus '%s' was prepared "
+                         "from %s text: resume needs the same text",
+                         tr->ckpt_path, o->encoding, o->data, h->encoding);
+    }
+    if (!given_vf && !tr->resumed)
+        o->val_frac = h->val_frac;
+    if (!given_enc && !tr->resumed)
+        snprintf(o->encoding, sizeof o->encoding, "%s", h->encoding);
+    return 0;
+}
+
+/* --data: a CORPUS.h5 from charnn-prep (told by its HDF5 signature, not its
+ * name) gives the vocabulary and the split; its ids are read later, a
+ * rank's rows at a time. Anything else is a text, decoded whole here. */
+static int load_data(trainer *tr, int given_vf, int given_enc)
+{
+    const train_options *o = tr->o;
+    if (!corpus_h5_detect(o->data))
+        return corpus_load(&tr->text, o->data, o->encoding);
+    if (corpus_h5_open(&tr->h5, o->data) != 0)
+        return -1;
+    tr->is_h5 = 1;
+    if (h5_options(tr, given_vf, given_enc) != 0)
+        return -1;
+    tr->text.vocab = tr->h5.vocab;
+    tr->text.vocab_size = tr->h5.vocab_size;
+    tr->text.n = (size_t)(tr->h5.n_train + tr->h5.n_val);
+    tr->h5.vocab = NULL;
+    return 0;
+}
+
 static int setup(trainer *tr, unsigned char *set)
 {
     const train_options *o = tr->o;
+    /* before the checkpoint's options are merged into `set` */
+    int given_vf = option_given(tr, set, "val-frac"), given_enc = option_given(tr, set, "encoding");
     if (load_resume(tr, set) != 0)
         return -1;
     if (!o->data[0])
         return error_set("no training text: pass --data FILE (or data = FILE in --config)");
     if (backend_select(o->device, tr->comm->local_rank, &tr->be) != 0)
         return -1;
-    if (corpus_load(&tr->text, o->data, o->encoding) != 0)
+    if (load_data(tr, given_vf, given_enc) != 0)
         return -1;
     if (tr->resumed && check_vocab(tr) != 0)
         return -1;
     if (layout_splits(tr) != 0)
         return -1;
+    free(tr->text.ids); /* each rank keeps only its rows' ids (split_data) */
+    tr->text.ids = NULL;
     tr->total = o->steps ? o->steps : o->epochs * tr->train.lay.windows;
     return model_setup(tr);
 }
@@ -225,10 +337,19 @@ static void allreduce_grads(trainer *tr, double *loss_sum)
     free(host);
 }
 
-/* "nan", "inf" or "-inf" (printf's %g may write "-nan"). */
-static const char *nonfinite_name(double x)
+/* The divergence error: names the value ("nan", "inf", "-inf": printf's %g
+ * may write "-nan") and the newest checkpoint, which stays as it was. */
+static int diverged(const trainer *tr, const char *what, double x)
 {
-    return isnan(x) ? "nan" : x > 0 ? "inf" : "-inf";
+    const char *name = isnan(x) ? "nan" : x > 0 ? "inf" : "-inf";
+    if (!tr->ckpt_path[0])
+        return error_set("%s is non-finite (%s) at step %llu: stopping (lower --lr?); no "
+                         "checkpoint was written",
+                         what, name, (unsigned long long)tr->step + 1);
+    return error_set("%s is non-finite (%s) at step %llu: stopping without saving (lower "
+                     "--lr?); the newest checkpoint, %s, is intact (if it diverges again, "
+                     "resume from an older one with a lower --lr)",
+                     what, name, (unsigned long long)tr->step + 1, tr->ckpt_path);
 }
 
 static int train_step(trainer *tr)
@@ -239,7 +360,7 @@ static int train_step(trainer *tr)
     double t0 = profile_now();
     if (window == 0)
         model_work_reset(&s->w, &tr->m);
-    shard_window(&s->lay, s->ids, s->first, s->count, window, s->x, s->y);
+    split_window(s, window);
     profile_lap(&tr->prof, PROF_DATA, &t0);
     double global = (double)(s->lay.rows * s->lay.seq);
     model_pass pass = {.dropout = o->dropout, .seed = o->seed, .step = (uint32_t)tr->step,
@@ -250,15 +371,11 @@ static int train_step(trainer *tr)
     profile_lap(&tr->prof, PROF_ALLREDUCE, &t0);
     tr->loss = loss_sum / global;
     if (!isfinite(tr->loss))
-        return error_set("training loss is non-finite (%s) at step %llu: stopping without "
-                         "saving (lower --lr?); the last checkpoint is intact",
-                         nonfinite_name(tr->loss), (unsigned long long)tr->step + 1);
+        return diverged(tr, "training loss", tr->loss);
     tr->grad_norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
     profile_lap(&tr->prof, PROF_OPTIM, &t0);
     if (!isfinite(tr->grad_norm))
-        return error_set("gradient norm is non-finite (%s) at step %llu: stopping without "
-                         "saving (lower --lr?); the last checkpoint is intact",
-                         nonfinite_name(tr->grad_norm), (unsigned long long)tr->step + 1);
+        return diverged(tr, "gradient norm", tr->grad_norm);
     tr->step++;
     tr->prof.steps++;
     tr->chars_log += global;
@@ -274,7 +391,7 @@ static double evaluate(trainer *tr)
     double sum = 0, t0 = profile_now();
     model_work_reset(&s->w, &tr->m);
     for (size_t j = 0; j < s->lay.windows; j++) {
-        shard_window(&s->lay, s->ids, s->first, s->count, j, s->x, s->y);
+        split_window(s, j);
         sum += model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
     }
     comm_allreduce_double(&sum, 1);
@@ -544,5 +661,7 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     optim_free(&tr.opt);
     model_free(&tr.m);
     corpus_free(&tr.text);
+    if (tr.is_h5)
+        corpus_h5_close(&tr.h5);
     return rc;
 }
