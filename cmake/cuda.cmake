@@ -24,3 +24,18 @@ target_sources(charnn_core PRIVATE $<TARGET_OBJECTS:charnn_kernels>
 target_include_directories(charnn_core PRIVATE ${PROJECT_SOURCE_DIR}/kernels)
 target_link_libraries(charnn_core PUBLIC CUDA::cudart CUDA::cublas)
 target_compile_definitions(charnn_core PUBLIC CHARNN_WITH_CUDA=1)
+
+# NCCL for the gradient all-reduce between GPU ranks (needs MPI for the id).
+find_library(NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
+find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+if(CHARNN_MPI AND NCCL_LIBRARY AND NCCL_INCLUDE_DIR)
+  add_library(charnn_nccl INTERFACE IMPORTED)
+  set_target_properties(charnn_nccl PROPERTIES INTERFACE_LINK_LIBRARIES "${NCCL_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${NCCL_INCLUDE_DIR}")
+  target_sources(charnn_core PRIVATE ${PROJECT_SOURCE_DIR}/src/comm_nccl.c)
+  target_link_libraries(charnn_core PUBLIC charnn_nccl)
+  target_compile_definitions(charnn_core PUBLIC CHARNN_WITH_NCCL=1)
+  message(STATUS "charnn: NCCL ${NCCL_LIBRARY}")
+else()
+  message(STATUS "charnn: no NCCL (or no MPI): GPU ranks all-reduce through the host")
+endif()

@@ -38,6 +38,7 @@ typedef struct {
     size_t log_every;            /* --log-every K >= 1 (10) */
     char metrics[OPT_PATH_MAX];  /* --metrics PATH ("" = DIR/metrics.jsonl) */
     int profile;                 /* --profile: phase timings in the metrics */
+    int tf32;                    /* --tf32: TF32 tensor cores in cuBLAS (CUDA) */
     char device[8];              /* --device auto|cpu|cuda (auto) */
     size_t threads;              /* --threads T (0 = cores / local ranks) */
 } train_options;

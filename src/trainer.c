@@ -13,6 +13,12 @@
 #include "profile.h"
 #include "shard.h"
 #include "stop.h"
+#ifdef CHARNN_WITH_CUDA
+#include "backend_cuda.h"
+#endif
+#ifdef CHARNN_WITH_NCCL
+#include "comm_nccl.h"
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +43,7 @@ typedef struct {
     char ckpt_path[OPT_PATH_MAX + 64]; /* resumed from / last written */
     checkpoint ck;                     /* the resumed checkpoint (until loaded) */
     int resumed;
+    int nccl;                          /* gradients summed over NCCL on the GPUs */
     corpus text;           /* the vocabulary; ids only until layout_splits */
     corpus_h5 h5;          /* --data is a CORPUS.h5 (is_h5) */
     int is_h5;
@@ -306,6 +313,10 @@ static int setup(trainer *tr, unsigned char *set)
         return error_set("no training text: pass --data FILE (or data = FILE in --config)");
     if (backend_select(o->device, tr->comm->local_rank, &tr->be) != 0)
         return -1;
+#ifdef CHARNN_WITH_CUDA
+    if (tr->be != backend_cpu())
+        backend_cuda_tf32(o->tf32);
+#endif
     if (load_data(tr, given_vf, given_enc) != 0)
         return -1;
     if (tr->resumed && check_vocab(tr) != 0)
@@ -318,14 +329,51 @@ static int setup(trainer *tr, unsigned char *set)
     return model_setup(tr);
 }
 
-/* Sums the gradient (and the loss) over the ranks; the CPU backend's
- * buffers are host memory, others are staged through the host. */
+enum { NCCL_TIMEOUT_S = 300 };
+
+/* GPU ranks sum their gradients over NCCL when each has a GPU of its own;
+ * ranks sharing a GPU (or a build without NCCL) go through the host MPI
+ * all-reduce, with a warning. Collective: called on every rank after setup. */
+static int setup_allreduce(trainer *tr)
+{
+    const comm_info *cm = tr->comm;
+    if (tr->be == backend_cpu() || cm->size == 1)
+        return 0;
+#ifdef CHARNN_WITH_NCCL
+    if (backend_cuda_device_count() >= cm->local_size) {
+        tr->nccl = 1;
+        return comm_nccl_init(cm, backend_cuda_stream());
+    }
+    if (cm->local_rank == 0)
+        warn_print("%d ranks share %d GPU(s) on this node: gradients are summed through "
+                   "host memory over MPI (slower than NCCL)",
+                   cm->local_size, backend_cuda_device_count());
+#else
+    if (cm->rank == 0)
+        warn_print("built without NCCL: GPU gradients are summed through host memory over MPI");
+#endif
+    return 0;
+}
+
+/* Sums the gradient (and the loss) over the ranks: NCCL on the GPUs, else
+ * MPI on host memory (the CPU backend's buffers are host memory; others are
+ * staged). An NCCL failure (a dead or stuck peer) ends the whole job. */
 static void allreduce_grads(trainer *tr, double *loss_sum)
 {
     comm_allreduce_double(loss_sum, 1);
     if (tr->comm->size == 1)
         return;
     size_t n = tr->m.layout.n_params;
+#ifdef CHARNN_WITH_NCCL
+    if (tr->nccl) {
+        if (comm_nccl_allreduce(tr->m.grads, n, NCCL_TIMEOUT_S) != 0) {
+            fprintf(stderr, "%s: error: rank %d: %s\n", error_program_name(),
+                    tr->comm->rank, error_message());
+            comm_abort(TRAIN_EXIT_ERROR);
+        }
+        return;
+    }
+#endif
     if (tr->be == backend_cpu()) {
         comm_allreduce_float(tr->m.grads, n);
         return;
@@ -634,6 +682,16 @@ static size_t default_threads(const comm_info *cm)
     return per > 0 ? (size_t)per : 1;
 }
 
+/* Collective: whether every rank succeeded; if not, the first failing rank
+ * prints its error (one line for the whole job) and all return 0. */
+static int agreed_ok(int ok, const comm_info *comm)
+{
+    int who = comm_first_failure(!ok);
+    if (who == comm->rank)
+        error_print();
+    return who < 0;
+}
+
 int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
 {
     trainer tr;
@@ -642,14 +700,11 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.comm = comm;
     tr.val_loss = NAN;
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
-    int failed = setup(&tr, set) != 0 || open_metrics(&tr) != 0;
-    int who = comm_first_failure(failed);
-    if (who >= 0) {
-        if (who == comm->rank)
-            error_print();
+    if (!agreed_ok(setup(&tr, set) == 0 && open_metrics(&tr) == 0, comm))
         return TRAIN_EXIT_ERROR;
-    }
     checkpoint_free(&tr.ck);
+    if (!agreed_ok(setup_allreduce(&tr) == 0, comm))
+        return TRAIN_EXIT_ERROR;
     print_banner(&tr);
     int rc = train_loop(&tr);
     if (rc != TRAIN_EXIT_OK && rc != TRAIN_EXIT_STOPPED && comm->rank == 0)

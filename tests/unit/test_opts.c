@@ -135,7 +135,7 @@ static void test_train_defaults(void **state)
     (void)state;
     train_fx *fx = train_new();
     const train_options *o = &fx->o;
-    assert_int_equal(train_opts_count(), 26);
+    assert_int_equal(train_opts_count(), 27);
     assert_string_equal(o->config, "");
     assert_string_equal(o->data, "");
     assert_string_equal(o->encoding, "utf-8");
@@ -155,6 +155,7 @@ static void test_train_defaults(void **state)
     assert_int_equal(o->save_every, 1000);
     assert_true(o->save_minutes == 0);
     assert_int_equal(o->profile, 0);
+    assert_int_equal(o->tf32, 0);
     assert_int_equal(o->keep, 5);
     assert_string_equal(o->resume, "");
     assert_int_equal(o->eval_every, 1000);
