@@ -1,6 +1,7 @@
 /* checkpoint.c — HDF5 checkpoints: atomic write, validated read (see checkpoint.h). */
 #include "checkpoint.h"
 
+#include "checkpoint_seal.h"
 #include "error.h"
 
 #include <hdf5.h>
@@ -390,12 +391,27 @@ static hid_t ck_core_fapl(ck_image *im, size_t increment)
     return fapl;
 }
 
+/* File creation: a CK_SEAL_BYTES user block in front of the HDF5 data,
+ * for the header (checkpoint_seal.h). HDF5 and h5py skip it. */
+static hid_t ck_fcpl(void)
+{
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl >= 0 && H5Pset_userblock(fcpl, CK_SEAL_BYTES) < 0) {
+        H5Pclose(fcpl);
+        return -1;
+    }
+    return fcpl;
+}
+
 /* Builds the file image in im (im->mem is the caller's to free); *len is
- * its length (the end of allocated space after the final flush). */
+ * its length: the user block, then HDF5's data up to the end of allocated
+ * space after the final flush (H5Fget_file_image counts from the end of
+ * the user block, and the core driver's buffer holds the whole file). The
+ * user block then gets the header: the length and CRC-64 of the rest. */
 static int ck_w_image(const char *name, const checkpoint *ck, ck_image *im, size_t *len)
 {
-    hid_t fapl = ck_core_fapl(im, ck_size_guess(ck));
-    hid_t f = fapl < 0 ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t fapl = ck_core_fapl(im, ck_size_guess(ck)), fcpl = ck_fcpl();
+    hid_t f = fapl < 0 || fcpl < 0 ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
     int rc = f < 0 ? ck_fail_h5() : ck_w_contents(f, ck);
     ssize_t n = -1;
     if (!rc && H5Fflush(f, H5F_SCOPE_LOCAL) < 0)
@@ -406,9 +422,13 @@ static int ck_w_image(const char *name, const checkpoint *ck, ck_image *im, size
         rc = ck_fail_h5();
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (!rc && (!im->mem || (size_t)n > im->size))
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (!rc && (!im->mem || im->size < CK_SEAL_BYTES || (size_t)n > im->size - CK_SEAL_BYTES))
         rc = ck_fail_errno(ENOMEM);
-    *len = rc ? 0 : (size_t)n;
+    *len = rc ? 0 : CK_SEAL_BYTES + (size_t)n;
+    if (!rc)
+        ck_seal(im->mem, *len);
     return rc;
 }
 
@@ -1112,16 +1132,26 @@ static int ck_r_options(const ck_reader *r, checkpoint *ck)
     return e < 0 ? -1 : 0;
 }
 
-static hid_t ck_open_file(const char *path)
+/* Before HDF5 sees the file: it must be a regular file, and when it has
+ * the header (checkpoint_seal.h), its length and CRC-64 must match. */
+static int ck_precheck(const char *path)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return error_set("cannot open checkpoint '%s': %s", path, strerror(errno));
     int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    int sealed = regular ? ck_seal_verify(fd, path, (uint64_t)st.st_size) : 0;
     close(fd);
     if (!regular)
         return error_set("checkpoint '%s' is not a regular file", path);
+    return sealed < 0 ? -1 : 0;
+}
+
+static hid_t ck_open_file(const char *path)
+{
+    if (ck_precheck(path) < 0)
+        return -1;
     hid_t fapl = ck_fapl();
 #if H5_VERSION_GE(1, 12, 0)
     htri_t ok = fapl < 0 ? -1 : H5Fis_accessible(path, fapl);

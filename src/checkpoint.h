@@ -10,7 +10,9 @@
  *                 (uint64), loss (double, last training loss)
  *   /state/h      float32 (rows, layers, hidden): every row's carried h
  *   /state/c      float32 (rows, layers, hidden): LSTM only
- *   /options      group, one string attribute per training option */
+ *   /options      group, one string attribute per training option
+ * The first 512 bytes are an HDF5 user block holding a text header with
+ * the length and CRC-64 of the rest (checkpoint_seal.h). */
 #ifndef CHARNN_CHECKPOINT_H
 #define CHARNN_CHECKPOINT_H
 
@@ -48,12 +50,15 @@ typedef struct {
 int checkpoint_write(const char *dir, const checkpoint *ck, size_t keep, char *path_out,
                      size_t path_len);
 
-/* Reads and validates a checkpoint: every group, dataset, type, rank and
- * dimension is checked against the /model attributes before anything is
- * allocated or read. Errors name the file and what is wrong ("not an HDF5
- * file", "missing dataset /model/rnn.weight_hh_l1", "dataset ... has shape
- * (3, 4), expected (2048, 512)", "truncated or corrupted"). HDF5's own error
- * stack is never printed. */
+/* Reads and validates a checkpoint. First, before HDF5 parses anything, a
+ * file with the header must have its length and CRC-64 ("is truncated (N
+ * of M bytes)", "is corrupted (checksum mismatch)"); a file without one
+ * (h5py's, an older charnn's) skips that. Then every group, dataset, type,
+ * rank and dimension is checked against the /model attributes before
+ * anything is allocated or read. Errors name the file and what is wrong
+ * ("not an HDF5 file", "missing dataset /model/rnn.weight_hh_l1", "dataset
+ * ... has shape (3, 4), expected (2048, 512)"). HDF5's own error stack is
+ * never printed. */
 int checkpoint_read(const char *path, checkpoint *ck);
 
 /* For --resume: `spec` is "auto" (then DIR/latest.h5 if present, else

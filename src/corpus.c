@@ -75,10 +75,11 @@ int corpus_read_file(const char *path, char **bytes, size_t *len)
 
 /* ---- UTF-8 ---- */
 
-/* Length of the valid UTF-8 sequence at p (left bytes available) and its code
- * point, or 0 when the sequence is invalid, overlong, a surrogate, above
- * U+10FFFF, truncated, or a stray continuation byte. */
-static size_t utf8_decode_one(const unsigned char *p, size_t left, uint32_t *cp)
+/* The UTF-8 sequence at p (left bytes available): its length, with its code
+ * point in *cp; 0 when it is invalid (overlong, a surrogate, above U+10FFFF,
+ * a stray continuation byte, C0/C1, F5..FF); -1 when the left bytes are a
+ * valid start of a longer sequence (cut by the end of the input). */
+static int utf8_decode_one(const unsigned char *p, size_t left, uint32_t *cp)
 {
     unsigned c = p[0];
     size_t len;
@@ -102,36 +103,14 @@ static size_t utf8_decode_one(const unsigned char *p, size_t left, uint32_t *cp)
     } else {
         return 0; /* stray continuation, C0/C1, F5..FF */
     }
-    if (left < len || p[1] < lo || p[1] > hi)
+    if (left >= 2 && (p[1] < lo || p[1] > hi))
         return 0;
-    for (size_t i = 1; i < len; i++) {
+    for (size_t i = 1; i < len && i < left; i++) {
         if ((p[i] & 0xC0u) != 0x80u)
             return 0;
         *cp = (*cp << 6) | (p[i] & 0x3Fu);
     }
-    return len;
-}
-
-static int corpus_decode_utf8(const unsigned char *b, size_t len, const char *path,
-                              uint32_t *out, size_t *n)
-{
-    size_t i = 0, k = 0;
-    while (i < len) {
-        if (b[i] < 0x80) {
-            out[k++] = b[i++];
-            continue;
-        }
-        size_t step = utf8_decode_one(b + i, len - i, &out[k]);
-        if (step == 0)
-            return error_set("%s: invalid UTF-8 at byte offset %zu (byte 0x%02x); "
-                             "if it is in another encoding, pass --encoding "
-                             "(e.g. --encoding gb18030)",
-                             path, i, b[i]);
-        k++;
-        i += step;
-    }
-    *n = k;
-    return 0;
+    return left < len ? -1 : (int)len;
 }
 
 size_t utf8_encode(uint32_t cp, char out[4])
@@ -160,84 +139,151 @@ size_t utf8_encode(uint32_t cp, char out[4])
     return 4;
 }
 
-/* ---- iconv ---- */
+/* ---- the streaming decoder (corpus_decode is one chunk of it) ---- */
 
-typedef struct {
-    uint32_t *cps;
-    size_t n, cap;
-} corpus_cpbuf;
-
-static void corpus_cpbuf_push(corpus_cpbuf *B, const unsigned char *le, size_t count)
+static int stream_bad_utf8(const corpus_stream *s, uint64_t off, unsigned byte)
 {
-    if (B->n + count > B->cap) {
-        size_t cap = B->cap ? B->cap : CORPUS_ICONV_CHUNK;
-        while (B->n + count > cap)
-            cap *= 2;
-        B->cps = corpus_grow(B->cps, B->n * sizeof *B->cps, cap * sizeof *B->cps, "decoded text");
-        B->cap = cap;
-    }
-    for (size_t i = 0; i < count; i++, le += 4)
-        B->cps[B->n++] = (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 |
-                         (uint32_t)le[3] << 24;
+    return error_set("%s: invalid UTF-8 at byte offset %llu (byte 0x%02x); "
+                     "if it is in another encoding, pass --encoding "
+                     "(e.g. --encoding gb18030)",
+                     s->what, (unsigned long long)off, byte);
 }
 
-/* One iconv call over the remaining input (or the final flush when in is NULL);
- * the converted code points are appended to B. Returns iconv's errno or 0. */
-static int corpus_iconv_step(iconv_t cd, char **in, size_t *inleft, corpus_cpbuf *B,
-                             unsigned char *chunk)
+static int stream_bad_iconv(const corpus_stream *s, int e, uint64_t off, int have, unsigned byte)
 {
-    char *out = (char *)chunk;
+    if (e == EILSEQ || e == EINVAL)
+        return error_set("%s: invalid %s at byte offset %llu (byte 0x%02x); "
+                         "check --encoding",
+                         s->what, s->encoding, (unsigned long long)off, have ? byte : 0u);
+    return error_set("%s: cannot convert from %s at byte offset %llu: %s", s->what,
+                     s->encoding, (unsigned long long)off, strerror(e));
+}
+
+/* Room for `more` code points after the s->n already decoded. */
+static void stream_reserve(corpus_stream *s, size_t more)
+{
+    if (s->n + more <= s->cap)
+        return;
+    size_t cap = s->cap ? s->cap : CORPUS_ICONV_CHUNK;
+    while (s->n + more > cap)
+        cap *= 2;
+    s->out = corpus_grow(s->out, s->n * sizeof *s->out, cap * sizeof *s->out, "decoded text");
+    s->cap = cap;
+}
+
+/* UTF-8: bytes[0..len) follow the s->ncarry carried bytes, which start at
+ * byte offset s->done of the text. */
+static int stream_utf8(corpus_stream *s, const unsigned char *b, size_t len, int final)
+{
+    uint64_t base = s->done + s->ncarry; /* offset of b[0] */
+    size_t i = 0;
+    stream_reserve(s, len + 1);
+    if (s->ncarry) {
+        unsigned char tmp[8];
+        size_t take = len < 4 - s->ncarry ? len : 4 - s->ncarry;
+        memcpy(tmp, s->carry, s->ncarry);
+        memcpy(tmp + s->ncarry, b, take);
+        int step = utf8_decode_one(tmp, s->ncarry + take, &s->out[s->n]);
+        if (step == 0 || (step < 0 && final))
+            return stream_bad_utf8(s, s->done, tmp[0]);
+        if (step < 0) { /* still cut: this chunk is shorter than the sequence */
+            memcpy(s->carry + s->ncarry, b, take);
+            s->ncarry += take;
+            return 0;
+        }
+        s->n++;
+        i = (size_t)step - s->ncarry;
+        s->ncarry = 0;
+    }
+    while (i < len) {
+        if (b[i] < 0x80) {
+            s->out[s->n++] = b[i++];
+            continue;
+        }
+        int step = utf8_decode_one(b + i, len - i, &s->out[s->n]);
+        if (step == 0 || (step < 0 && final))
+            return stream_bad_utf8(s, base + i, b[i]);
+        if (step < 0) { /* cut by the end of the chunk: carried to the next */
+            memcpy(s->carry, b + i, len - i);
+            s->ncarry = len - i;
+            break;
+        }
+        s->n++;
+        i += (size_t)step;
+    }
+    s->done = base + len - s->ncarry;
+    return 0;
+}
+
+/* One iconv call over *in (or the final flush when in is NULL); the
+ * converted code points are appended. Returns iconv's errno or 0. */
+static int stream_iconv_step(corpus_stream *s, char **in, size_t *inleft)
+{
+    char *out = (char *)s->chunk;
     size_t outleft = CORPUS_ICONV_CHUNK * 4;
     errno = 0;
-    size_t r = iconv(cd, in, inleft, &out, &outleft);
+    size_t r = iconv((iconv_t)s->cd, in, inleft, &out, &outleft);
     int e = r == (size_t)-1 ? errno : 0;
-    corpus_cpbuf_push(B, chunk, (CORPUS_ICONV_CHUNK * 4 - outleft) / 4);
+    size_t count = (CORPUS_ICONV_CHUNK * 4 - outleft) / 4;
+    const unsigned char *le = s->chunk;
+    stream_reserve(s, count);
+    for (size_t i = 0; i < count; i++, le += 4)
+        s->out[s->n++] = (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 |
+                         (uint32_t)le[3] << 24;
     return e;
 }
 
-static int corpus_iconv_run(iconv_t cd, const char *bytes, size_t len, const char *encoding,
-                            const char *path, corpus_cpbuf *B)
+/* Converts all of in[0..*inleft) that iconv can; 0, EINVAL (an incomplete
+ * sequence at the end) or the error. */
+static int stream_iconv_run(corpus_stream *s, char **in, size_t *inleft)
 {
-    unsigned char *chunk = xmalloc(CORPUS_ICONV_CHUNK * 4, "iconv buffer");
-    char *in = (char *)bytes;
-    size_t inleft = len;
-    int e = 0;
-    while (inleft > 0) {
-        e = corpus_iconv_step(cd, &in, &inleft, B, chunk);
-        if (e != 0 && e != E2BIG)
-            break;
-        e = 0;
-    }
-    while (e == 0 && (e = corpus_iconv_step(cd, NULL, NULL, B, chunk)) == E2BIG)
-        e = 0; /* flush the shift state */
-    free(chunk);
-    if (e == 0)
-        return 0;
-    size_t off = (size_t)(in - bytes);
-    if (e == EILSEQ || e == EINVAL)
-        return error_set("%s: invalid %s at byte offset %zu (byte 0x%02x); "
-                         "check --encoding",
-                         path, encoding, off, off < len ? (unsigned char)bytes[off] : 0u);
-    return error_set("%s: cannot convert from %s at byte offset %zu: %s", path,
-                     encoding, off, strerror(e));
+    int e;
+    while ((e = stream_iconv_step(s, in, inleft)) == E2BIG)
+        ;
+    return e;
 }
 
-static int corpus_decode_iconv(const char *bytes, size_t len, const char *encoding,
-                               const char *path, uint32_t **cps, size_t *n)
+static int stream_iconv(corpus_stream *s, const char *bytes, size_t len, int final)
 {
-    iconv_t cd = iconv_open("UTF-32LE", encoding);
-    if (cd == (iconv_t)-1)
-        return error_set("unknown encoding '%s' (see iconv --list)", encoding);
-    corpus_cpbuf B = {NULL, 0, 0};
-    int rc = corpus_iconv_run(cd, bytes, len, encoding, path, &B);
-    iconv_close(cd);
-    if (rc) {
-        free(B.cps);
-        return rc;
+    uint64_t base = s->done + s->ncarry; /* offset of bytes[0] */
+    size_t pos = 0;
+    if (s->ncarry) {
+        char tmp[2 * CORPUS_STREAM_CARRY];
+        size_t take = len < CORPUS_STREAM_CARRY ? len : CORPUS_STREAM_CARRY;
+        size_t all = s->ncarry + take, left = all;
+        memcpy(tmp, s->carry, s->ncarry);
+        memcpy(tmp + s->ncarry, bytes, take);
+        char *in = tmp;
+        int e = stream_iconv_run(s, &in, &left);
+        size_t used = all - left;
+        if (used < s->ncarry) { /* the carried sequence is still incomplete, or bad */
+            if (e != EINVAL || take < len || final || all - used > CORPUS_STREAM_CARRY)
+                return stream_bad_iconv(s, e ? e : EINVAL, s->done + used, 1,
+                                        (unsigned char)tmp[used]);
+            memmove(s->carry, tmp + used, all - used);
+            s->ncarry = all - used;
+            s->done += used;
+            return 0;
+        }
+        pos = used - s->ncarry;
+        s->ncarry = 0;
     }
-    *cps = B.cps ? B.cps : xmalloc(sizeof(uint32_t), "decoded text");
-    *n = B.n;
-    return 0;
+    char *in = (char *)bytes + pos;
+    size_t left = len - pos;
+    int e = stream_iconv_run(s, &in, &left);
+    if (e == EINVAL && !final && left <= CORPUS_STREAM_CARRY) {
+        memcpy(s->carry, in, left);
+        s->ncarry = left;
+        e = 0;
+    }
+    if (e != 0) {
+        size_t off = (size_t)(in - bytes);
+        return stream_bad_iconv(s, e, base + off, off < len, off < len ? (unsigned char)bytes[off] : 0u);
+    }
+    s->done = base + len - s->ncarry;
+    while (final && (e = stream_iconv_step(s, NULL, NULL)) == E2BIG)
+        ; /* flush the shift state */
+    return e ? stream_bad_iconv(s, e, base + len, 0, 0) : 0;
 }
 
 static int corpus_is_utf8(const char *encoding)
@@ -246,26 +292,80 @@ static int corpus_is_utf8(const char *encoding)
            strcasecmp(encoding, "utf8") == 0;
 }
 
+int corpus_same_encoding(const char *a, const char *b)
+{
+    if (corpus_is_utf8(a) || corpus_is_utf8(b))
+        return corpus_is_utf8(a) && corpus_is_utf8(b);
+    return strcasecmp(a, b) == 0;
+}
+
+int corpus_stream_open(corpus_stream *s, const char *encoding, const char *what)
+{
+    memset(s, 0, sizeof *s);
+    s->utf8 = corpus_is_utf8(encoding);
+    if (!s->utf8) {
+        iconv_t cd = iconv_open("UTF-32LE", encoding);
+        if (cd == (iconv_t)-1)
+            return error_set("unknown encoding '%s' (see iconv --list)", encoding);
+        s->cd = (void *)cd;
+        s->chunk = xmalloc(CORPUS_ICONV_CHUNK * 4, "iconv buffer");
+    }
+    snprintf(s->encoding, sizeof s->encoding, "%s", encoding ? encoding : "utf-8");
+    s->what = xmalloc(strlen(what ? what : "the text") + 1, "decoder name");
+    strcpy(s->what, what ? what : "the text");
+    return 0;
+}
+
+int corpus_stream_feed(corpus_stream *s, const char *bytes, size_t len, int final,
+                       const uint32_t **cps, size_t *n)
+{
+    *cps = s->out;
+    *n = 0;
+    s->n = 0;
+    int rc = s->utf8 ? stream_utf8(s, (const unsigned char *)bytes, len, final)
+                     : stream_iconv(s, bytes, len, final);
+    if (rc)
+        return rc;
+    size_t skip = !s->started && s->n > 0 && s->out[0] == 0xFEFF; /* a leading BOM */
+    s->started |= s->n > 0;
+    *cps = s->out + skip;
+    *n = s->n - skip;
+    return 0;
+}
+
+void corpus_stream_close(corpus_stream *s)
+{
+    if (!s)
+        return;
+    if (s->cd)
+        iconv_close((iconv_t)s->cd);
+    free(s->chunk);
+    free(s->out);
+    free(s->what);
+    memset(s, 0, sizeof *s);
+}
+
 int corpus_decode(const char *bytes, size_t len, const char *encoding, const char *path,
                   uint32_t **cps, size_t *n)
 {
     *cps = NULL;
     *n = 0;
-    uint32_t *out = NULL;
-    size_t count = 0;
-    if (corpus_is_utf8(encoding)) {
-        out = xmalloc((len + 1) * sizeof *out, "decoded text");
-        if (corpus_decode_utf8((const unsigned char *)bytes, len, path, out, &count)) {
-            free(out);
-            return -1;
-        }
-    } else if (corpus_decode_iconv(bytes, len, encoding, path, &out, &count)) {
+    corpus_stream s;
+    const uint32_t *got;
+    size_t count;
+    if (corpus_stream_open(&s, encoding, path))
+        return -1;
+    if (corpus_stream_feed(&s, bytes, len, 1, &got, &count)) {
+        corpus_stream_close(&s);
         return -1;
     }
-    size_t skip = count > 0 && out[0] == 0xFEFF; /* a leading byte order mark */
-    if (skip)
-        memmove(out, out + 1, (count - 1) * sizeof *out);
-    count -= skip;
+    uint32_t *out = s.out;
+    if (got != out) /* a leading byte order mark */
+        memmove(out, got, count * sizeof *out);
+    s.out = NULL; /* kept */
+    corpus_stream_close(&s);
+    if (!out)
+        out = xmalloc(sizeof *out, "decoded text");
     uint32_t *shrunk = realloc(out, (count ? count : 1) * sizeof *out);
     *cps = shrunk ? shrunk : out;
     *n = count;

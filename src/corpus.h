@@ -25,6 +25,39 @@ int corpus_read_file(const char *path, char **bytes, size_t *len);
 int corpus_decode(const char *bytes, size_t len, const char *encoding, const char *what,
                   uint32_t **cps, size_t *n);
 
+/* Streaming decoding of one text that arrives in chunks of any size (a
+ * multi-byte sequence may be split between two chunks): the same validation
+ * and error messages as corpus_decode (which is one final chunk of it), with
+ * byte offsets counted from the start of the text; a leading BOM is dropped.
+ * Memory: the decoded code points of one chunk (plus a few carried bytes). */
+#define CORPUS_STREAM_CARRY 64 /* longest incomplete sequence carried over */
+typedef struct {
+    int utf8;                  /* decoded natively, else through iconv (cd) */
+    void *cd;                  /* iconv_t */
+    char encoding[64];
+    char *what;                /* error prefix, e.g. "data file 'x.txt'" */
+    unsigned char carry[CORPUS_STREAM_CARRY]; /* an incomplete sequence at the end of the last chunk */
+    size_t ncarry;
+    unsigned long long done;   /* byte offset of carry[0] (or of the next chunk) */
+    int started;               /* a code point was produced (the BOM check is done) */
+    uint32_t *out;             /* the last chunk's code points */
+    size_t n, cap;
+    unsigned char *chunk;      /* iconv output */
+} corpus_stream;
+
+/* Unknown encoding: -1 (as corpus_decode). `what` is copied. */
+int corpus_stream_open(corpus_stream *s, const char *encoding, const char *what);
+/* Decodes the next chunk; *cps (n of them) stays valid until the next call.
+ * final: the last chunk (an incomplete sequence at its end is an error);
+ * a final call with len 0 ends the text. Errors: -1, as corpus_decode's. */
+int corpus_stream_feed(corpus_stream *s, const char *bytes, size_t len, int final,
+                       const uint32_t **cps, size_t *n);
+void corpus_stream_close(corpus_stream *s);
+
+/* 1 when the two encoding names mean the same decoding ("UTF8" = "utf-8";
+ * other names compared without case). */
+int corpus_same_encoding(const char *a, const char *b);
+
 /* Sorted distinct code points of cps (malloc'ed). */
 int vocab_build(const uint32_t *cps, size_t n, uint32_t **vocab, size_t *vocab_size);
 

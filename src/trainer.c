@@ -131,7 +131,8 @@ static int split_data(trainer *tr, split *s, int val, size_t base)
     if (tr->is_h5) {
         corpus_h5_rows_init(&s->rd, &tr->h5, val, &s->lay, s->first, s->count);
         size_t n = s->count * s->lay.seq;
-        int32_t *x = xmalloc(n * sizeof *x, "input window"), *y = xmalloc(n * sizeof *y, "target window");
+        int32_t *x = xmalloc(n * sizeof *x, "input window");
+        int32_t *y = xmalloc(n * sizeof *y, "target window");
         int rc = corpus_h5_rows_window(&s->rd, 0, x, y);
         free(x);
         free(y);
@@ -306,7 +307,8 @@ static int setup(trainer *tr, unsigned char *set)
 {
     const train_options *o = tr->o;
     /* before the checkpoint's options are merged into `set` */
-    int given_vf = option_given(tr, set, "val-frac"), given_enc = option_given(tr, set, "encoding");
+    int given_vf = option_given(tr, set, "val-frac");
+    int given_enc = option_given(tr, set, "encoding");
     if (load_resume(tr, set) != 0)
         return -1;
     if (!o->data[0])

@@ -22,11 +22,6 @@ foreach(line ${CHARNN_BAD_INPUT_CASES})
   if(name MATCHES "damage_sweep")
     set(timeout 900)
   endif()
-  # Known to fail: damage to the HDF5 global heap (the variable-length string
-  # values) crashes or hangs libhdf5 1.10 inside H5Aread; no checksum covers it.
-  if(name MATCHES "corrupted_heap")
-    list(APPEND labels known_bug)
-  endif()
   charnn_e2e_test(NAME bad_input.${name}
     COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bad_input.sh ${CHARNN_BAD_INPUT_MPI_ARG} ${name}
     LABELS ${labels} TIMEOUT ${timeout})

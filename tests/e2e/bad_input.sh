@@ -127,6 +127,13 @@ heap_offset() {
 
 size_of() { stat -c %s "$1"; }
 
+# clear_header FILE: zero the 512-byte user block that holds charnn's header
+# (length and CRC-64 of the rest); the file then reads like one written by
+# h5py or an older charnn: HDF5's own checks only
+clear_header() {
+    dd if=/dev/zero of="$1" bs=512 count=1 conv=notrunc status=none
+}
+
 # ---- the cases: train.* ----
 
 case_train_missing_data() {
@@ -297,31 +304,36 @@ case_train_resume_directory() {
         --data "$WORK/a.txt" --resume "$WORK/dir.h5"
 }
 
+# cut in half: the header's payload length tells (before HDF5 reads it)
 case_train_resume_truncated() {
     copy_ckpt full.h5
-    head -c "$(($(size_of "$WORK/full.h5") / 2))" "$WORK/full.h5" >"$WORK/trunc.h5"
-    train_case "checkpoint '$WORK/trunc\.h5': not an HDF5 file or truncated" \
+    local size
+    size=$(size_of "$WORK/full.h5")
+    head -c "$((size / 2))" "$WORK/full.h5" >"$WORK/trunc.h5"
+    train_case "checkpoint '$WORK/trunc\.h5' is truncated \($((size / 2)) of $size bytes\)" \
         --data "$WORK/a.txt" --resume "$WORK/trunc.h5"
 }
 
-# 64 bytes inverted in the middle of the file: inside the data, which the
-# Fletcher-32 checksums cover
+# 64 bytes inverted in the middle of the file: inside the data (the
+# header's CRC-64 catches it, as the Fletcher-32 checksums would)
 case_train_resume_corrupted() {
     copy_ckpt corrupt.h5
     flip "$WORK/corrupt.h5" "$(($(size_of "$WORK/corrupt.h5") / 2))" 64
-    train_case "checkpoint '$WORK/corrupt\.h5': .*corrupted" \
+    train_case "checkpoint '$WORK/corrupt\.h5' is corrupted \(checksum mismatch\)" \
         --data "$WORK/a.txt" --resume "$WORK/corrupt.h5"
 }
 
 # 8 bytes inverted in the global heap (the variable-length strings: the
-# /model@cell and /options values), which no checksum covers
+# /model@cell and /options values), which no HDF5 checksum covers and
+# which crashes libhdf5 1.10: the header's CRC-64 refuses it first
 case_train_resume_corrupted_heap() {
     copy_ckpt heap.h5
     local at
     at=$(heap_offset "$WORK/heap.h5")
     [ -n "$at" ] || skip "the checkpoint has no global heap"
     flip "$WORK/heap.h5" $((at + 48)) 8
-    train_case "checkpoint '$WORK/heap\.h5'" --data "$WORK/a.txt" --resume "$WORK/heap.h5"
+    train_case "checkpoint '$WORK/heap\.h5' is corrupted \(checksum mismatch\)" \
+        --data "$WORK/a.txt" --resume "$WORK/heap.h5"
 }
 
 case_train_resume_not_hdf5() {
@@ -449,6 +461,18 @@ case_sample_checkpoint_not_hdf5() {
 
 case_sample_checkpoint_truncated() {
     copy_ckpt full.h5
+    local size
+    size=$(size_of "$WORK/full.h5")
+    head -c "$((size / 2))" "$WORK/full.h5" >"$WORK/trunc.h5"
+    sample_case "checkpoint '$WORK/trunc\.h5' is truncated \($((size / 2)) of $size bytes\)" \
+        "$WORK/trunc.h5"
+}
+
+# without the header (cleared, as h5py or an older charnn would leave it),
+# truncation is HDF5's to find
+case_sample_checkpoint_truncated_unsealed() {
+    copy_ckpt full.h5
+    clear_header "$WORK/full.h5"
     head -c "$(($(size_of "$WORK/full.h5") / 2))" "$WORK/full.h5" >"$WORK/trunc.h5"
     sample_case "checkpoint '$WORK/trunc\.h5': not an HDF5 file or truncated" "$WORK/trunc.h5"
 }
@@ -456,7 +480,17 @@ case_sample_checkpoint_truncated() {
 case_sample_checkpoint_corrupted() {
     copy_ckpt corrupt.h5
     flip "$WORK/corrupt.h5" "$(($(size_of "$WORK/corrupt.h5") / 2))" 64
-    sample_case "checkpoint '$WORK/corrupt\.h5': .*corrupted" "$WORK/corrupt.h5" --device cpu
+    sample_case "checkpoint '$WORK/corrupt\.h5' is corrupted \(checksum mismatch\)" \
+        "$WORK/corrupt.h5" --device cpu
+}
+
+# without the header, the Fletcher-32 checksum of the chunk finds it
+case_sample_checkpoint_corrupted_unsealed() {
+    copy_ckpt corrupt.h5
+    clear_header "$WORK/corrupt.h5"
+    flip "$WORK/corrupt.h5" "$(($(size_of "$WORK/corrupt.h5") / 2))" 64
+    sample_case "checkpoint '$WORK/corrupt\.h5': dataset /[a-z/_.0-9]+ is corrupted \(checksum or read error\)" \
+        "$WORK/corrupt.h5" --device cpu
 }
 
 case_sample_checkpoint_corrupted_heap() {
@@ -465,32 +499,54 @@ case_sample_checkpoint_corrupted_heap() {
     at=$(heap_offset "$WORK/heap.h5")
     [ -n "$at" ] || skip "the checkpoint has no global heap"
     flip "$WORK/heap.h5" $((at + 48)) 8
-    sample_case "checkpoint '$WORK/heap\.h5'" "$WORK/heap.h5" --device cpu
+    sample_case "checkpoint '$WORK/heap\.h5' is corrupted \(checksum mismatch\)" \
+        "$WORK/heap.h5" --device cpu
 }
 
-# Every 8 bytes of the first 8 KiB (the HDF5 metadata: superblock, object
-# headers, attribute types, B-trees) inverted in turn, one copy each: the
-# sampler must load it (exit 0, silent stderr) or fail with one line naming
-# the file, never crash or hang. The global heap collection is left out:
-# damage there crashes HDF5 itself (bad_input.*.corrupted_heap).
+# 8 bytes inverted in the header itself (its payload-bytes line)
+case_sample_checkpoint_corrupted_header() {
+    copy_ckpt header.h5
+    flip "$WORK/header.h5" 30 8
+    sample_case "checkpoint '$WORK/header\.h5' is corrupted \(damaged header\)" \
+        "$WORK/header.h5" --device cpu
+}
+
+# Damage, one copy per offset, 8 bytes inverted: the sampler must load the
+# copy (exit 0, silent stderr) or fail with one line naming the file, never
+# crash or hang.
+# - With the header cleared (as in files from h5py or an older charnn),
+#   every 8 bytes of the first 8 KiB of HDF5 data (superblock, object
+#   headers, attribute types, B-trees): HDF5's own structure checks. The
+#   global heap collection is left out: without the header, damage there
+#   crashes libhdf5 1.10 itself.
+# - As written, 64 offsets spread over the whole file plus every 64 bytes of
+#   the global heap: all refused by the header's length and CRC-64.
 case_sample_checkpoint_damage_sweep() {
     copy_ckpt sweep.h5
     "$PY" - "$SAMPLE" "$WORK/sweep.h5" "$WORK/a.txt" <<'EOF'
 import concurrent.futures as cf, os, re, struct, subprocess, sys
 sample, path, text = sys.argv[1:4]
-image = open(path, "rb").read()
-heap = image.find(b"GCOL")
+HEADER = 512  # the user block holding charnn's header
+sealed = open(path, "rb").read()
+assert sealed.startswith(b"charnn checkpoint\n"), "no header in the checkpoint"
+cleared = bytes(HEADER) + sealed[HEADER:]
+heap = sealed.find(b"GCOL")
 skip = range(0)
 if heap >= 0:  # "GCOL", version, 3 reserved bytes, collection size (8 bytes)
-    skip = range(heap - 7, heap + struct.unpack_from("<Q", image, heap + 8)[0])
-offsets = [o for o in range(0, min(8192, len(image) - 8), 8) if o not in skip]
-line = re.compile(r"^charnn-sample: error: checkpoint '[^']*/damaged-\d+\.h5': .+\n$")
+    skip = range(heap - 7, heap + struct.unpack_from("<Q", sealed, heap + 8)[0])
+end = len(sealed) - 8
+jobs = [("cleared", o) for o in range(HEADER, min(HEADER + 8192, end), 8) if o not in skip]
+spread = set(range(0, end, max(8, end // 64))) | set(o for o in skip[::64] if o < end)
+jobs += [("sealed", o) for o in sorted(spread)]
+line = re.compile(r"^charnn-sample: error: checkpoint '[^']*/damaged-\w+-\d+\.h5'(: | is corrupted ).+\n$")
+crc = re.compile(r"' is corrupted \((checksum mismatch|damaged header)\)\n$")
 
-def one(off):
-    damaged = bytearray(image)
+def one(job):
+    kind, off = job
+    damaged = bytearray(sealed if kind == "sealed" else cleared)
     for i in range(off, off + 8):
         damaged[i] ^= 0xFF
-    name = os.path.join(os.path.dirname(path), "damaged-%d.h5" % off)
+    name = os.path.join(os.path.dirname(path), "damaged-%s-%d.h5" % (kind, off))
     open(name, "wb").write(bytes(damaged))
     try:
         r = subprocess.run([sample, name, "--score", text, "--device", "cpu", "--threads", "1"],
@@ -499,20 +555,20 @@ def one(off):
     except subprocess.TimeoutExpired:
         rc, err = "hung (60 s)", ""
     os.unlink(name)
-    if rc == 0 and not err:
-        return off, "loaded", None
-    if isinstance(rc, int) and 0 < rc < 128 and line.match(err):
-        return off, "refused", None
-    return off, None, "offset %d: exit %s, stderr %r" % (off, rc, err[:300])
+    if rc == 0 and not err and kind == "cleared":
+        return job, "loaded", None
+    if isinstance(rc, int) and 0 < rc < 128 and line.match(err) and (kind == "cleared" or crc.search(err)):
+        return job, "refused", None
+    return job, None, "%s offset %d: exit %s, stderr %r" % (kind, off, rc, err[:300])
 
 counts, bad = {}, []
 with cf.ThreadPoolExecutor(2) as pool:
-    for off, kind, problem in pool.map(one, offsets):
+    for (kind, off), result, problem in pool.map(one, jobs):
         if problem:
             bad.append(problem)
         else:
-            counts[kind] = counts.get(kind, 0) + 1
-print("%d offsets (global heap %s left out): %s" % (len(offsets),
+            counts[kind + " " + result] = counts.get(kind + " " + result, 0) + 1
+print("%d offsets (global heap %s): %s" % (len(jobs),
       "[%d, %d)" % (skip.start, skip.stop) if heap >= 0 else "absent", counts))
 for b in bad:
     print("FAIL: " + b, file=sys.stderr)

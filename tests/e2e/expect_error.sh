@@ -3,7 +3,7 @@
 # fails the way the bad-input rule says it must:
 #   - it exits non-zero, and below 128 (no signal, no crash);
 #   - stderr is exactly one line, newline-terminated, matching
-#     ^charnn-(train|sample): error: .*REGEX   (extended regex, C locale);
+#     ^charnn-(train|sample|prep): error: .*REGEX   (extended regex, C locale);
 #   - nothing on stderr looks like a sanitizer report;
 #   - stdout carries no error text.
 #
@@ -55,8 +55,8 @@ fi
 if grep -qE 'Sanitizer|runtime error:|==[0-9]+==' "$tmp/err"; then
     problems+=("stderr holds a sanitizer report")
 fi
-if [[ $nl -eq 1 ]] && ! grep -qE "^charnn-(train|sample): error: .*($regex)" "$tmp/err"; then
-    problems+=("the error line does not match ^charnn-(train|sample): error: .*($regex)")
+if [[ $nl -eq 1 ]] && ! grep -qE "^charnn-(train|sample|prep): error: .*($regex)" "$tmp/err"; then
+    problems+=("the error line does not match ^charnn-(train|sample|prep): error: .*($regex)")
 fi
 if grep -qiE 'error|sanitizer' "$tmp/out"; then
     problems+=("stdout has error text")

@@ -4,6 +4,7 @@ set -euo pipefail
 : "${CHARNN_BUILD:?set by ctest}" "${CHARNN_SOURCE:?set by ctest}"
 TRAIN="$CHARNN_BUILD/charnn-train"
 SAMPLE="$CHARNN_BUILD/charnn-sample"
+PREP="$CHARNN_BUILD/charnn-prep"
 PY=/usr/bin/python3 # Debian's python3: torch, h5py, numpy
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "checkpoint.h"
+#include "checkpoint_seal.h"
+#include "crc64.h"
 #include "error.h"
 
 #include <hdf5.h>
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -225,6 +228,17 @@ static void tc_read_fails(const char *path, const char *what)
     assert_string_not_equal(error_message(), "");
     assert_null(ck.params);
     assert_null(ck.layout.tensors);
+}
+
+/* Clears the header (the user block's 512 bytes), as for a checkpoint
+ * edited in place: charnn then reads it like any HDF5 file, unchecked. */
+static void tc_unseal(const char *path)
+{
+    unsigned char zeros[CK_SEAL_BYTES] = {0};
+    int fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, zeros, sizeof zeros, 0), (ssize_t)sizeof zeros);
+    close(fd);
 }
 
 /* ------------------------------------------------- stderr capture */
@@ -559,13 +573,31 @@ static void tc_truncate_copy(const char *src, const char *dst)
     free(buf);
 }
 
+static off_t tc_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* Cut in half: the header's length tells; without the header, HDF5 does. */
 static void test_read_truncated(void **state)
 {
-    char dir[64], path[PATH_MAX], half[PATH_MAX];
+    char dir[64], path[PATH_MAX], half[PATH_MAX], want[128];
     (void)state;
     tc_mkdtemp(dir, sizeof dir);
     tc_write(dir, 1, 5, path, sizeof path);
     snprintf(half, sizeof half, "%s/half.h5", dir);
+    tc_truncate_copy(path, half);
+    snprintf(want, sizeof want, "' is truncated (%lld of %lld bytes)",
+             (long long)tc_size(path) / 2, (long long)tc_size(path));
+    tc_capture_begin();
+    tc_read_fails(half, want);
+    assert_int_equal(tc_capture_end(), 0);
+    assert_non_null(strstr(error_message(), half));
+    assert_int_equal(truncate(half, 100), 0); /* inside the header */
+    tc_read_fails(half, "is truncated (100 bytes, less than its 512-byte header)");
+    tc_unseal(path);
     tc_truncate_copy(path, half);
     tc_capture_begin();
     tc_read_fails(half, "not an HDF5 file or truncated");
@@ -602,6 +634,8 @@ static void tc_flip_byte_in_params(const char *path)
     free(buf);
 }
 
+/* A flipped data byte: the CRC-64 finds it first; without the header,
+ * the Fletcher-32 checksum of the chunk does. */
 static void test_read_flipped_byte(void **state)
 {
     char dir[64], path[PATH_MAX];
@@ -615,13 +649,162 @@ static void test_read_flipped_byte(void **state)
     checkpoint_free(&ck);
     tc_flip_byte_in_params(path);
     tc_capture_begin();
+    tc_read_fails(path, "' is corrupted (checksum mismatch)");
+    assert_int_equal(tc_capture_end(), 0);
+    tc_unseal(path);
+    tc_capture_begin();
     tc_read_fails(path, "is corrupted (checksum or read error)");
     assert_int_equal(tc_capture_end(), 0);
     assert_non_null(strstr(error_message(), "dataset /model/"));
     tc_rmtree(dir);
 }
 
+/* ----------------------------------------------- the header, CRC-64 */
+
+static unsigned char *tc_read_all(const char *path, size_t *n)
+{
+    char *buf = tc_slurp(path, n);
+    return (unsigned char *)buf;
+}
+
+static void tc_write_all(const char *path, const unsigned char *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The header: text in the 512-byte user block that HDF5 records and skips. */
+static void test_header_written(void **state)
+{
+    char dir[64], path[PATH_MAX], want[64];
+    size_t n;
+    hsize_t block = 0;
+    (void)state;
+    tc_mkdtemp(dir, sizeof dir);
+    tc_write(dir, 4, 5, path, sizeof path);
+    unsigned char *buf = tc_read_all(path, &n);
+    assert_memory_equal(buf, "charnn checkpoint\nformat 1\npayload-bytes ", 41);
+    snprintf(want, sizeof want, "\npayload-bytes %zu\n", n - CK_SEAL_BYTES);
+    assert_non_null(strstr((char *)buf, want));
+    snprintf(want, sizeof want, "\npayload-crc64 %016" PRIx64 "\n",
+             crc64_update(0, buf + CK_SEAL_BYTES, n - CK_SEAL_BYTES));
+    assert_non_null(strstr((char *)buf, want));
+    assert_memory_equal(buf + CK_SEAL_BYTES, "\x89HDF\r\n\x1a\n", 8);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), fcpl = H5Fget_create_plist(f);
+    assert_true(H5Pget_userblock(fcpl, &block) >= 0);
+    assert_int_equal(block, CK_SEAL_BYTES);
+    H5Pclose(fcpl);
+    H5Fclose(f);
+    free(buf);
+    tc_rmtree(dir);
+}
+
+/* Every byte of the file inverted in turn (header, superblock, object
+ * headers, the global heap of the strings, the data): always refused,
+ * before HDF5 reads anything. */
+static void test_read_damage_sweep(void **state)
+{
+    char dir[64], path[PATH_MAX];
+    size_t n;
+    checkpoint ck;
+    (void)state;
+    tc_mkdtemp(dir, sizeof dir);
+    tc_write(dir, 4, 5, path, sizeof path);
+    unsigned char *buf = tc_read_all(path, &n);
+    int fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char bad = (unsigned char)(buf[i] ^ 0xFF);
+        assert_int_equal(pwrite(fd, &bad, 1, (off_t)i), 1);
+        assert_int_equal(checkpoint_read(path, &ck), -1);
+        if (!strstr(error_message(), "' is corrupted ("))
+            fail_msg("offset %zu: %s", i, error_message());
+        assert_int_equal(pwrite(fd, buf + i, 1, (off_t)i), 1);
+    }
+    close(fd);
+    assert_int_equal(checkpoint_read(path, &ck), 0);
+    checkpoint_free(&ck);
+    free(buf);
+    tc_rmtree(dir);
+}
+
+/* 8 bytes inverted in HDF5's global heap (the variable-length strings of
+ * /model@cell and /options), which no HDF5 checksum covers. */
+static void test_read_heap_damage(void **state)
+{
+    char dir[64], path[PATH_MAX];
+    size_t n;
+    (void)state;
+    tc_mkdtemp(dir, sizeof dir);
+    tc_write(dir, 4, 5, path, sizeof path);
+    unsigned char *buf = tc_read_all(path, &n);
+    unsigned char *heap = memmem(buf, n, "GCOL", 4);
+    assert_non_null(heap);
+    for (int i = 48; i < 56; i++)
+        heap[i] ^= 0xFF;
+    tc_write_all(path, buf, n);
+    tc_read_fails(path, "' is corrupted (checksum mismatch)");
+    free(buf);
+    tc_rmtree(dir);
+}
+
+/* Replaces the header by `text` (NUL-padded); with `sign`, followed by
+ * its own "header-crc64" line, as a writer of that text would add. */
+static void tc_set_header(const char *path, const char *text, int sign)
+{
+    unsigned char block[CK_SEAL_BYTES] = {0};
+    size_t len = strlen(text);
+    memcpy(block, text, len);
+    if (sign)
+        snprintf((char *)block + len, sizeof block - len, "header-crc64 %016" PRIx64 "\n",
+                 crc64_update(0, text, len));
+    int fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, block, sizeof block, 0), (ssize_t)sizeof block);
+    close(fd);
+}
+
+/* A damaged or foreign header is refused; so is a file longer than it says. */
+static void test_read_damaged_header(void **state)
+{
+    char dir[64], path[PATH_MAX], text[256];
+    size_t n;
+    (void)state;
+    tc_mkdtemp(dir, sizeof dir);
+    tc_write(dir, 4, 5, path, sizeof path);
+    unsigned char *good = tc_read_all(path, &n);
+    snprintf(text, sizeof text, "%.*s", (int)(strstr((char *)good, "header-crc64") - (char *)good),
+             (char *)good);
+    tc_set_header(path, "charnn checkpoint\nformat 2\nwhatever 7\n", 1);
+    tc_read_fails(path, "' has format 2; this charnn reads format 1");
+    tc_set_header(path, "charnn checkpoint\nformat one\n", 1);
+    tc_read_fails(path, "' is corrupted (damaged header)");
+    tc_set_header(path, text, 0); /* no header-crc64 line */
+    tc_read_fails(path, "' is corrupted (damaged header)");
+    tc_set_header(path, "charnn checkpoint\nformat 1\npayload-bytes 0\npayload-crc64 0\n", 1);
+    tc_read_fails(path, "' is corrupted (damaged header)"); /* not as the writer writes it */
+    tc_write_all(path, good, n);
+    FILE *f = fopen(path, "ab");
+    fputc(0, f);
+    fclose(f);
+    tc_read_fails(path, "' is corrupted (");
+    assert_non_null(strstr(error_message(), "bytes, the header says"));
+    free(good);
+    tc_rmtree(dir);
+}
+
 /* ------------------------------------------- files edited with HDF5 */
+
+/* Closes a file edited with HDF5 and clears its (now stale) header, so
+ * that the edit reaches the HDF5-level checks. */
+static void tc_h5_close(hid_t f, const char *path)
+{
+    assert_true(H5Fclose(f) >= 0);
+    tc_unseal(path);
+}
 
 static hid_t tc_h5_open(const char *path)
 {
@@ -678,11 +861,11 @@ static void test_read_wrong_shape(void **state)
     tc_fresh(dir, sizeof dir, path, sizeof path);
     hid_t f = tc_h5_open(path);
     tc_h5_replace(f, "/model/rnn.weight_hh_l1", H5T_IEEE_F32LE, 2, dims);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "dataset /model/rnn.weight_hh_l1 has shape (12, 4), expected (12, 3)");
     f = tc_h5_open(path);
     tc_h5_replace(f, "/model/rnn.weight_hh_l1", H5T_IEEE_F32LE, 1, dims);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "has shape (12,), expected (12, 3)");
     tc_rmtree(dir);
 }
@@ -695,7 +878,7 @@ static void test_read_wrong_state_rows(void **state)
     tc_fresh(dir, sizeof dir, path, sizeof path);
     hid_t f = tc_h5_open(path);
     tc_h5_replace(f, "/state/c", H5T_IEEE_F32LE, 3, dims);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "dataset /state/c has shape (5, 2, 3), expected (4, 2, 3)");
     tc_rmtree(dir);
 }
@@ -708,7 +891,7 @@ static void test_read_wrong_type(void **state)
     tc_fresh(dir, sizeof dir, path, sizeof path);
     hid_t f = tc_h5_open(path);
     tc_h5_replace(f, "/model/decoder.bias", H5T_STD_I32LE, 1, &n);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "dataset /model/decoder.bias is not of a floating-point type");
     tc_rmtree(dir);
 }
@@ -720,15 +903,15 @@ static void test_read_missing_dataset(void **state)
     tc_fresh(dir, sizeof dir, path, sizeof path);
     hid_t f = tc_h5_open(path);
     H5Ldelete(f, "/optim/adam_v", H5P_DEFAULT);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "missing dataset /optim/adam_v");
     f = tc_h5_open(path);
     H5Ldelete(f, "/model/rnn.bias_ih_l1", H5P_DEFAULT);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "missing dataset /model/rnn.bias_ih_l1");
     f = tc_h5_open(path);
     H5Ldelete(f, "/state", H5P_DEFAULT);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "missing dataset /");
     tc_rmtree(dir);
 }
@@ -749,12 +932,12 @@ static void test_read_cell_mismatch(void **state)
     checkpoint_free(&ck);
     hid_t f = tc_h5_open(path);
     tc_h5_replace(f, "/state/c", H5T_IEEE_F32LE, 3, dims);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "unexpected dataset /state/c for a gru model");
     tc_write(dir, 2, 5, path, sizeof path);
     f = tc_h5_open(path);
     tc_h5_attr(f, "/model", "cell", str, str, &gru);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     H5Tclose(str);
     tc_read_fails(path, "dataset /model/rnn.weight_ih_l0 has shape (12, 7), expected (9, 7)");
     tc_rmtree(dir);
@@ -772,20 +955,20 @@ static void test_read_wrong_attribute(void **state)
     tc_fresh(dir, sizeof dir, path, sizeof path);
     hid_t f = tc_h5_open(path);
     tc_h5_attr(f, "/model", "hidden_size", str, str, &text);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "attribute /model/hidden_size is not an integer");
     f = tc_h5_open(path);
     tc_h5_attr(f, "/model", "hidden_size", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &x);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "attribute /model/hidden_size is not an integer");
     f = tc_h5_open(path);
     tc_h5_attr(f, "/model", "hidden_size", H5T_STD_I64LE, H5T_NATIVE_INT64, &big);
     tc_h5_attr(f, "/model", "vocab_size", H5T_STD_I64LE, H5T_NATIVE_INT64, &zero);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "attribute /model/vocab_size = 0 is out of range [1, 2097152]");
     f = tc_h5_open(path);
     tc_h5_attr(f, "/model", "vocab_size", H5T_STD_I64LE, H5T_NATIVE_INT64, &minus);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "attribute /model/vocab_size = -3 is negative");
     H5Tclose(str);
     tc_rmtree(dir);
@@ -803,16 +986,16 @@ static void test_read_bad_cell_and_train(void **state)
     tc_fresh(dir, sizeof dir, path, sizeof path);
     hid_t f = tc_h5_open(path);
     tc_h5_attr(f, "/train", "epoch", H5T_STD_U64LE, H5T_NATIVE_UINT64, &epoch);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "/train: epoch 99 and window 0 do not match step 21");
     f = tc_h5_open(path);
     H5Adelete_by_name(f, "/train", "loss", H5P_DEFAULT);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "missing attribute /train/");
     f = tc_h5_open(path);
     tc_h5_attr(f, "/model", "cell", str, str, &cell);
     tc_h5_attr(f, "/model", "num_layers", H5T_STD_I64LE, H5T_NATIVE_INT64, &three);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "attribute /model/cell is 'transformer', expected lstm, gru or rnn");
     H5Tclose(str);
     tc_rmtree(dir);
@@ -828,13 +1011,13 @@ static void test_read_bad_vocab(void **state)
     hid_t d = H5Dopen2(f, "/vocab", H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, dup);
     H5Dclose(d);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "/vocab is not strictly increasing at index 2");
     f = tc_h5_open(path);
     d = H5Dopen2(f, "/vocab", H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, sur);
     H5Dclose(d);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     tc_read_fails(path, "/vocab[2] = 55296 is not a Unicode code point");
     tc_rmtree(dir);
 }
@@ -855,7 +1038,7 @@ static void test_read_converts_types(void **state)
     tc_h5_attr(f, "/options", "seed", str, str, "4321");
     tc_h5_replace(f, "/model/decoder.weight", H5T_IEEE_F64LE, 2, dims);
     tc_h5_replace(f, "/vocab", H5T_STD_I32LE, 1, &n);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     H5Tclose(str);
     assert_int_equal(checkpoint_read(path, &ck), -1); /* vocab all zero */
     assert_non_null(strstr(error_message(), "/vocab is not strictly increasing at index 1"));
@@ -864,13 +1047,75 @@ static void test_read_converts_types(void **state)
     hid_t d = H5Dopen2(f, "/vocab", H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
     H5Dclose(d);
-    H5Fclose(f);
+    tc_h5_close(f, path);
     assert_int_equal(checkpoint_read(path, &ck), 0);
     assert_int_equal(ck.layout.cell, CELL_LSTM);
     assert_string_equal(checkpoint_option(&ck, "seed"), "4321");
     assert_int_equal(ck.vocab[6], 0x10FFFF);
     assert_true(ck.params[ck.layout.tensors[param_dec_w(&ck.layout)].offset] == 0.0f);
     checkpoint_free(&ck);
+    tc_rmtree(dir);
+}
+
+/* Edited in place with HDF5 (h5py's "r+"), the header goes stale: charnn
+ * refuses the file until the header is cleared. */
+static void test_read_edit_needs_unseal(void **state)
+{
+    char dir[64], path[PATH_MAX];
+    checkpoint ck;
+    double loss = 2.5;
+    (void)state;
+    tc_fresh(dir, sizeof dir, path, sizeof path);
+    hid_t f = tc_h5_open(path);
+    tc_h5_attr(f, "/train", "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &loss);
+    assert_true(H5Fclose(f) >= 0);
+    tc_read_fails(path, "' is corrupted (checksum mismatch)");
+    tc_unseal(path);
+    assert_int_equal(checkpoint_read(path, &ck), 0);
+    assert_true(ck.loss == 2.5);
+    checkpoint_free(&ck);
+    tc_rmtree(dir);
+}
+
+/* Copies every top-level object of src into a new file dst without a
+ * user block: what h5py would write from the same data. */
+static void tc_copy_without_block(const char *src, const char *dst)
+{
+    static const char *const names[] = {"model", "vocab", "optim", "train", "state", "options"};
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t in = H5Fopen(src, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t out = H5Fcreate(dst, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(in >= 0 && out >= 0);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        assert_true(H5Ocopy(in, names[i], out, names[i], H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    H5Fclose(in);
+    H5Fclose(out);
+}
+
+/* Files without the header (h5py's, older charnn's, or cleared) load as before. */
+static void test_read_without_header(void **state)
+{
+    char dir[64], path[PATH_MAX], plain[PATH_MAX];
+    checkpoint a, b;
+    unsigned char head[8];
+    (void)state;
+    tc_mkdtemp(dir, sizeof dir);
+    tc_make(&a, CELL_LSTM, 7, 3, 2, 4, 21);
+    assert_int_equal(checkpoint_write(dir, &a, 5, path, sizeof path), 0);
+    snprintf(plain, sizeof plain, "%s/plain.h5", dir);
+    tc_copy_without_block(path, plain);
+    FILE *f = fopen(plain, "rb");
+    assert_int_equal(fread(head, 1, 8, f), 8);
+    fclose(f);
+    assert_memory_equal(head, "\x89HDF\r\n\x1a\n", 8); /* no user block */
+    assert_int_equal(checkpoint_read(plain, &b), 0);
+    tc_same(&a, &b);
+    checkpoint_free(&b);
+    tc_unseal(path);
+    assert_int_equal(checkpoint_read(path, &b), 0);
+    tc_same(&a, &b);
+    checkpoint_free(&b);
+    checkpoint_free(&a);
     tc_rmtree(dir);
 }
 
@@ -924,6 +1169,10 @@ int main(void)
         cmocka_unit_test(test_read_not_hdf5),
         cmocka_unit_test(test_read_truncated),
         cmocka_unit_test(test_read_flipped_byte),
+        cmocka_unit_test(test_header_written),
+        cmocka_unit_test(test_read_damage_sweep),
+        cmocka_unit_test(test_read_heap_damage),
+        cmocka_unit_test(test_read_damaged_header),
         cmocka_unit_test(test_read_wrong_shape),
         cmocka_unit_test(test_read_wrong_state_rows),
         cmocka_unit_test(test_read_wrong_type),
@@ -933,6 +1182,8 @@ int main(void)
         cmocka_unit_test(test_read_bad_cell_and_train),
         cmocka_unit_test(test_read_bad_vocab),
         cmocka_unit_test(test_read_converts_types),
+        cmocka_unit_test(test_read_edit_needs_unseal),
+        cmocka_unit_test(test_read_without_header),
         cmocka_unit_test(test_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
