@@ -673,16 +673,7 @@ typedef struct {
 } ck_reader;
 
 /* "checkpoint 'PATH': <message>" */
-static int ck_rerr(const ck_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ck_rerr(const ck_reader *r, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return error_set("checkpoint '%s': %s", r->path, msg);
-}
+#define ck_rerr(r, ...) error_about("checkpoint", (r)->path, __VA_ARGS__)
 
 /* 1 when every component of the absolute `path` is a hard link, else 0. */
 static int ck_exists(hid_t f, const char *path)

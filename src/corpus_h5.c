@@ -7,7 +7,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +18,7 @@ _Static_assert(sizeof(hid_t) == sizeof(int64_t), "hid_t is stored as int64_t");
 #define CH5_MAX_STR 4096
 
 /* "corpus 'PATH': <message>" */
-static int ch5_err(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ch5_err(const char *path, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return error_set("corpus '%s': %s", path, msg);
-}
+#define ch5_err(path, ...) error_about("corpus", (path), __VA_ARGS__)
 
 /* Reading only: no file locking (it fails on some network file systems,
  * and every rank opens the file), and closing the file closes all in it. */

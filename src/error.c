@@ -17,6 +17,16 @@ int error_set(const char *fmt, ...)
     return -1;
 }
 
+int error_about(const char *kind, const char *name, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return error_set("%s '%s': %s", kind, name, msg);
+}
+
 const char *error_message(void) { return error_buf; }
 
 void error_program(const char *name) { program_name = name; }

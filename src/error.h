@@ -7,6 +7,10 @@
 
 /* Formats the message (printf-style) and returns -1, so `return error_set(...)`. */
 int error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* error_set with the message prefixed "<kind> '<name>': " (e.g. "checkpoint
+ * 'runs/x/ckpt-00000100.h5': truncated"). */
+int error_about(const char *kind, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The last message set (empty string when none). */
 const char *error_message(void);
 /* Sets the program name used by error_print (e.g. "charnn-train"). */
