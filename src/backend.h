@@ -88,13 +88,10 @@ typedef struct backend {
     /* Adam (PyTorch's) with the gradient multiplied by a.grad_scale first */
     void (*adam)(real *p, const real *g, real *m, real *v, size_t n, const adam_args *a);
 
-    /* draws an index from softmax(logits / temperature) restricted to the
-     * top_k largest logits (ties: lower index first), with uniform u in [0,1);
-     * argmax when argmax != 0. Fills probs_out (top_k, host) with the
-     * probabilities of the candidates and idx_out (top_k, host) with their
-     * indices, in descending probability, when non-NULL. */
-    int (*sample)(const real *logits, size_t v, size_t top_k, double temperature, double u,
-                  int argmax, double *probs_out, int *idx_out);
+    /* the k (1 <= k <= v) largest of v logits, descending (ties: lower
+     * index first), into host arrays idx (k) and val (k); the sampler draws
+     * from them on the host (sampler_pick) */
+    void (*topk)(const real *logits, size_t v, size_t k, int *idx, real *val);
 } backend;
 
 const backend *backend_cpu(void);

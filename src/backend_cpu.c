@@ -234,34 +234,11 @@ static void topk_select(const real *z, size_t v, size_t k, int *idx)
     }
 }
 
-static int cpu_sample(const real *logits, size_t v, size_t top_k, double temperature,
-                      double u, int argmax, double *probs_out, int *idx_out)
+static void cpu_topk(const real *logits, size_t v, size_t k, int *idx, real *val)
 {
-    size_t k = argmax ? 1 : top_k;
-    int *idx = xmalloc(k * sizeof *idx, "top-k indices");
-    double *pr = xmalloc(k * sizeof *pr, "top-k probabilities");
     topk_select(logits, v, k, idx);
-    double sum = 0, top = (double)logits[idx[0]];
     for (size_t q = 0; q < k; q++)
-        sum += pr[q] = exp(((double)logits[idx[q]] - top) / temperature);
-    for (size_t q = 0; q < k; q++)
-        pr[q] /= sum;
-    int pick = idx[k - 1];
-    double acc = 0;
-    for (size_t q = 0; q + 1 < k; q++) {
-        acc += pr[q];
-        if (u < acc) {
-            pick = idx[q];
-            break;
-        }
-    }
-    if (probs_out)
-        memcpy(probs_out, pr, k * sizeof *pr);
-    if (idx_out)
-        memcpy(idx_out, idx, k * sizeof *idx);
-    free(idx);
-    free(pr);
-    return pick;
+        val[q] = logits[idx[q]];
 }
 
 static const backend cpu_backend = {
@@ -283,7 +260,7 @@ static const backend cpu_backend = {
     .xent = cpu_xent,
     .sumsq = cpu_sumsq,
     .adam = cpu_adam,
-    .sample = cpu_sample,
+    .topk = cpu_topk,
 };
 
 const backend *backend_cpu(void) { return &cpu_backend; }

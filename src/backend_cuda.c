@@ -239,48 +239,19 @@ static void cuda_adam(real *p, const real *gr, real *m, real *v, size_t n, const
     cudaCheck(k_adam(g.stream, p, gr, m, v, n, c));
 }
 
-/* ---- sampling: top-k on the device, the draw on the host ---- */
+/* ---- top-k on the device (the draw is the sampler's, on the host) ---- */
 
-/* cpu_sample's arithmetic over the candidates' logits (descending). */
-static int draw(const float *val, const int32_t *idx, size_t k, double temperature, double u,
-                double *pr)
+static void cuda_topk(const real *logits, size_t v, size_t k, int *idx, real *val)
 {
-    double sum = 0, top = (double)val[0];
-    for (size_t q = 0; q < k; q++)
-        sum += pr[q] = exp(((double)val[q] - top) / temperature);
-    for (size_t q = 0; q < k; q++)
-        pr[q] /= sum;
-    double acc = 0;
-    for (size_t q = 0; q + 1 < k; q++) {
-        acc += pr[q];
-        if (u < acc)
-            return idx[q];
-    }
-    return idx[k - 1];
-}
-
-static int cuda_sample(const real *logits, size_t v, size_t top_k, double temperature,
-                       double u, int argmax, double *probs_out, int *idx_out)
-{
-    size_t k = argmax || top_k == 0 ? 1 : top_k;
-    k = k > v ? v : k;
     int32_t *d_idx = scratch(k * (sizeof(int32_t) + sizeof(float)));
     float *d_val = (float *)(d_idx + k);
     cudaCheck(k_topk(g.stream, logits, v, k, d_idx, d_val));
-    int32_t *idx = xmalloc(k * sizeof *idx, "top-k indices");
-    float *val = xmalloc(k * sizeof *val, "top-k logits");
-    double *pr = xmalloc(k * sizeof *pr, "top-k probabilities");
-    cuda_download(idx, d_idx, k * sizeof *idx);
+    int32_t *tmp = xmalloc(k * sizeof *tmp, "top-k indices");
+    cuda_download(tmp, d_idx, k * sizeof *tmp);
     cuda_download(val, d_val, k * sizeof *val);
-    int pick = draw(val, idx, k, temperature, u, pr);
-    if (probs_out)
-        memcpy(probs_out, pr, k * sizeof *pr);
-    for (size_t q = 0; idx_out && q < k; q++)
-        idx_out[q] = idx[q];
-    free(idx);
-    free(val);
-    free(pr);
-    return pick;
+    for (size_t q = 0; q < k; q++)
+        idx[q] = tmp[q];
+    free(tmp);
 }
 
 /* ---- the backend ---- */
@@ -304,7 +275,7 @@ static const backend cuda_backend = {
     .xent = cuda_xent,
     .sumsq = cuda_sumsq,
     .adam = cuda_adam,
-    .sample = cuda_sample,
+    .topk = cuda_topk,
 };
 
 static void apply_math_mode(void)

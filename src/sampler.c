@@ -5,6 +5,7 @@
 #include "error.h"
 #include "rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 int sampler_load(sampler *s, const char *path, const backend *be)
@@ -49,6 +50,24 @@ static double feed(sampler *s, const uint32_t *ids, size_t n, int with_targets)
     return sum;
 }
 
+int sampler_pick(const real *val, const int *idx, size_t k, double temperature, double u,
+                 double *probs)
+{
+    double sum = 0, top = (double)val[0], acc = 0;
+    int picked = -1;
+    for (size_t q = 0; q < k; q++)
+        sum += exp(((double)val[q] - top) / temperature);
+    for (size_t q = 0; q < k; q++) {
+        double p = exp(((double)val[q] - top) / temperature) / sum;
+        if (probs)
+            probs[q] = p;
+        acc += p;
+        if (picked < 0 && u < acc)
+            picked = idx[q];
+    }
+    return picked >= 0 ? picked : idx[k - 1]; /* u beyond the rounded total */
+}
+
 static void put_char(uint32_t cp, FILE *out)
 {
     char buf[4];
@@ -62,14 +81,19 @@ void sampler_generate(sampler *s, const uint32_t *prime, size_t n, const sampler
     model_work_reset(&s->w, &s->m);
     feed(s, prime, n, 0);
     uint32_t stream = rng_stream(RNG_STREAM_SAMPLE, 0);
+    size_t k = d->argmax ? 1 : d->top_k;
+    int *idx = xmalloc(k * sizeof *idx, "top-k indices");
+    real *val = xmalloc(k * sizeof *val, "top-k logits");
     for (size_t i = 0; i < d->length; i++) {
         double u = rng_uniform(d->seed, stream, 0, 0, (uint32_t)i);
-        uint32_t id = (uint32_t)s->m.be->sample(s->w.logits, s->m.layout.vocab, d->top_k,
-                                                d->temperature, u, d->argmax, NULL, NULL);
+        s->m.be->topk(s->w.logits, s->m.layout.vocab, k, idx, val);
+        uint32_t id = (uint32_t)sampler_pick(val, idx, k, d->temperature, u, NULL);
         put_char(s->ck.vocab[id], out);
         if (i + 1 < d->length)
             feed(s, &id, 1, 0);
     }
+    free(idx);
+    free(val);
 }
 
 double sampler_score(sampler *s, const uint32_t *ids, size_t n)

@@ -31,6 +31,12 @@ typedef struct {
     int argmax;
 } sampler_draw;
 
+/* The draw: index idx[q] with probability softmax(val / temperature)[q]
+ * over the k candidates (descending logits), for uniform u in [0, 1);
+ * probs (k) receives the probabilities when non-NULL. */
+int sampler_pick(const real *val, const int *idx, size_t k, double temperature, double u,
+                 double *probs);
+
 /* Feeds the prime ids (n >= 1) from a zero state, then draws d->length
  * characters, writing each as UTF-8 to out as soon as it is drawn. */
 void sampler_generate(sampler *s, const uint32_t *prime, size_t n, const sampler_draw *d,
