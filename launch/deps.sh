@@ -18,7 +18,7 @@ CHARNN_PKGS_BUILD=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
     libhdf5-dev hdf5-tools libopenblas-openmp-dev libcmocka-dev libinih-dev)
 # for the end-to-end tests (PyTorch reference, checkpoint inspection);
 # shellcheck disable=SC2034
-CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy)
+CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy python3-matplotlib)
 # the King James Bible (the `bible` tool and its text), the demo's corpus.
 # shellcheck disable=SC2034
 CHARNN_PKGS_CORPUS=(bible-kjv bible-kjv-text)
