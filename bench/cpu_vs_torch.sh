@@ -5,7 +5,7 @@ set -euo pipefail
 usage() {
     cat <<'EOF'
 usage: bench/cpu_vs_torch.sh [--steps S] [--threads T] [--config small|notebook|both]
-                             [--build-dir DIR] [--no-build] [--keep]
+                             [--repeat R] [--build-dir DIR] [--no-build] [--keep]
 
 Trains the same char-LSTM for S steps with charnn-train (--device cpu) and with
 bench/torch_train.py (PyTorch, CPU), both with T threads, and prints chars/s
@@ -15,12 +15,18 @@ bench/torch_train.py (PyTorch, CPU), both with T threads, and prints chars/s
   --threads T      threads for both (default: nproc)
   --config C       small (2x256, batch 32x64), notebook (2x512, batch 100x100)
                    or both (default)
+  --repeat R       run each program R times, alternating, and keep the fastest
+                   run of each (default 1; use 3 or more on a shared machine)
   --build-dir DIR  charnn build directory (default: build); configured as
-                   Release and built (charnn-train) when needed
+                   Release (a new one without the tests) and charnn-train
+                   built when needed
   --no-build       use DIR/charnn-train as it is
   --keep           keep the run directories (printed) instead of deleting them
 
-Environment: PYTHON (default /usr/bin/python3: Debian's, with torch).
+Environment: PYTHON (default /usr/bin/python3: Debian's, with torch);
+OMP_WAIT_POLICY, passed to both programs (default PASSIVE: with libgomp's
+spinning ACTIVE policy, PyTorch's OpenMP threads fight its own OpenBLAS threads
+for the cores and it runs several times slower; see docs/benchmarks.md).
 Corpus: ../shared/corpora/tinyshakespeare.txt (relative to the repo root) when
 present, else 1,000,000 characters from tests/e2e/gen_text.py english.
 EOF
@@ -28,12 +34,13 @@ EOF
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
-STEPS="" THREADS=$(nproc) CONFIG=both BUILD="$ROOT/build" DO_BUILD=1 KEEP=0
+STEPS="" THREADS=$(nproc) REPEAT=1 CONFIG=both BUILD="$ROOT/build" DO_BUILD=1 KEEP=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --steps) STEPS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --config) CONFIG=$2; shift 2 ;;
+    --repeat) REPEAT=$2; shift 2 ;;
     --build-dir) BUILD=$(realpath -m "$2"); shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
@@ -47,7 +54,9 @@ notebook) CONFIGS=(notebook) ;;
 both) CONFIGS=(small notebook) ;;
 *) echo "cpu_vs_torch.sh: --config must be small, notebook or both" >&2; exit 2 ;;
 esac
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || { echo "cpu_vs_torch.sh: bad --threads '$THREADS'" >&2; exit 2; }
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "cpu_vs_torch.sh: bad --repeat '$REPEAT'" >&2; exit 2; }
 [ -z "$STEPS" ] || [[ "$STEPS" =~ ^[1-9][0-9]*$ ]] || { echo "cpu_vs_torch.sh: bad --steps '$STEPS'" >&2; exit 2; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "cpu_vs_torch.sh: $PY has no torch (set PYTHON)" >&2; exit 1; }
 
@@ -62,7 +71,7 @@ if [ "$DO_BUILD" = 1 ]; then
         fi
     else
         echo "== configuring $BUILD (Release)"
-        cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+        cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCHARNN_TESTS=OFF >/dev/null
     fi
     echo "== building charnn-train in $BUILD"
     cmake --build "$BUILD" -j"$(nproc)" --target charnn-train >/dev/null
@@ -88,13 +97,21 @@ else
 fi
 echo "== corpus: $CORPUS_DESC"
 echo "== threads: $THREADS (nproc $(nproc)); CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-echo "== torch: $("$PY" -c 'import torch; print(torch.__version__)')"
+echo "== torch: $("$PY" -c 'import torch; print(torch.__version__)'); OMP_WAIT_POLICY=$OMP_WAIT_POLICY (both)"
 
+# warns when other work keeps the CPUs busy (sampled over 1 s while nothing of ours runs)
 load_check() {
-    local l
-    l=$(cut -d' ' -f1 /proc/loadavg)
-    if awk -v l="$l" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
-        echo "   warning: load average $l on $(nproc) cores: other work is running, numbers will be low"
+    local a b busy
+    a=$(head -1 /proc/stat)
+    sleep 1
+    b=$(head -1 /proc/stat)
+    busy=$(awk -v a="$a" -v b="$b" 'BEGIN {
+        n = split(a, x); split(b, y); tot = 0
+        for (i = 2; i <= n; i++) tot += y[i] - x[i]
+        idle = (y[5] - x[5]) + (y[6] - x[6])
+        printf "%.0f", (tot > 0 ? 100 * (tot - idle) / tot : 0) }')
+    if [ "$busy" -gt 25 ]; then
+        echo "   warning: the CPUs are ${busy}% busy with other work: numbers will be low"
     fi
 }
 
@@ -106,6 +123,44 @@ config_args() {
     esac
 }
 
+# chars/s over the steps after the first log line, from time_s of the metrics:
+# prints "chars/s ms/batch loss_at_warmup loss_last"
+METRICS_PY='
+import json, sys
+path, k, n, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+tr = [r for r in map(json.loads, filter(str.strip, open(path))) if r["type"] == "train"]
+warm, last = next(r for r in tr if r["step"] == k), tr[-1]
+steps, secs = last["step"] - warm["step"], last["time_s"] - warm["time_s"]
+print("%.0f %.1f %.4f %.4f" % (steps * n * m / secs, 1000 * secs / steps, warm["loss"], last["loss"]))'
+# the same four numbers from torch_train.py's RESULT line
+RESULT_PY='
+import json, sys
+r = json.loads(next(l for l in sys.stdin if l.startswith("RESULT "))[7:])
+print("%.0f %.1f %.4f %.4f" % (r["chars_per_s"], r["ms_per_batch"], r["warm_loss"], r["final_loss"]))'
+
+# run_charnn TAG: one charnn run (log to stdout, indented); its numbers into RES
+run_charnn() {
+    local out="$WORK/charnn-$1"
+    "$TRAIN" --data "$CORPUS" --device cpu --cell lstm "${common[@]}" --eval-every 0 \
+        --save-every 0 --log-every "$K" --threads "$THREADS" --out "$out" >"$out.log"
+    sed 's/^/   /' "$out.log"
+    RES=$("$PY" -c "$METRICS_PY" "$out/metrics.jsonl" "$K" "$N" "$M")
+}
+
+# run_torch TAG: the same with bench/torch_train.py
+run_torch() {
+    local log="$WORK/torch-$1.log"
+    "$PY" "$ROOT/bench/torch_train.py" --data "$CORPUS" "${common[@]}" --warmup "$K" \
+        --log-every "$K" --threads "$THREADS" >"$log"
+    sed 's/^/   /' "$log"
+    RES=$("$PY" -c "$RESULT_PY" <"$log")
+}
+
+# faster A B: the result with the higher chars/s (A empty = none yet)
+faster() {
+    if [ -z "$1" ] || [ "${2%% *}" -gt "${1%% *}" ]; then echo "$2"; else echo "$1"; fi
+}
+
 ROWS=()
 for cfg in "${CONFIGS[@]}"; do
     read -r H L N M S K <<<"$(config_args "$cfg")"
@@ -115,36 +170,17 @@ for cfg in "${CONFIGS[@]}"; do
     fi
     common=(--hidden "$H" --layers "$L" --batch "$N" --seq "$M" --dropout 0.5 --lr 0.002
         --grad-clip 5 --val-frac 0.05 --steps "$S")
-
-    echo "== [$cfg] charnn-train: lstm ${L}x${H}, batch ${N}x${M}, $S steps (first $K = warm-up)"
-    load_check
-    out="$WORK/charnn-$cfg"
-    "$TRAIN" --data "$CORPUS" --device cpu --cell lstm "${common[@]}" --eval-every 0 \
-        --save-every 0 --log-every "$K" --threads "$THREADS" --out "$out" >"$WORK/charnn-$cfg.log"
-    sed 's/^/   /' "$WORK/charnn-$cfg.log"
-    # chars/s over the steps after the first log line, from time_s of the metrics
-    c_res=$("$PY" - "$out/metrics.jsonl" "$K" "$N" "$M" <<'EOF'
-import json, sys
-path, k, n, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-lines = [json.loads(l) for l in open(path) if l.strip()]
-tr = [l for l in lines if l["type"] == "train"]
-warm = next(l for l in tr if l["step"] == k)
-last = tr[-1]
-steps, secs = last["step"] - warm["step"], last["time_s"] - warm["time_s"]
-print(f'{steps * n * m / secs:.0f} {1000 * secs / steps:.1f} {warm["loss"]:.4f} {last["loss"]:.4f}')
-EOF
-    )
-
-    echo "== [$cfg] PyTorch: the same work"
-    load_check
-    "$PY" "$ROOT/bench/torch_train.py" --data "$CORPUS" "${common[@]}" --warmup "$K" \
-        --log-every "$K" --threads "$THREADS" >"$WORK/torch-$cfg.log"
-    sed 's/^/   /' "$WORK/torch-$cfg.log"
-    t_res=$(sed -n 's/^RESULT //p' "$WORK/torch-$cfg.log" | "$PY" -c '
-import json, sys
-r = json.load(sys.stdin)
-print("%.0f %.1f %.4f %.4f" % (r["chars_per_s"], r["ms_per_batch"], r["warm_loss"], r["final_loss"]))')
-
+    c_res="" t_res=""
+    for r in $(seq 1 "$REPEAT"); do
+        echo "== [$cfg, run $r/$REPEAT] charnn-train: lstm ${L}x${H}, batch ${N}x${M}, $S steps (first $K = warm-up)"
+        load_check
+        run_charnn "$cfg-$r"
+        c_res=$(faster "$c_res" "$RES")
+        echo "== [$cfg, run $r/$REPEAT] PyTorch: the same work"
+        load_check
+        run_torch "$cfg-$r"
+        t_res=$(faster "$t_res" "$RES")
+    done
     read -r c_cps c_ms c_l0 c_l1 <<<"$c_res"
     read -r t_cps t_ms t_l0 t_l1 <<<"$t_res"
     ratio=$(awk -v a="$c_cps" -v b="$t_cps" 'BEGIN { printf "%.2f", a / b }')
@@ -152,10 +188,12 @@ print("%.0f %.1f %.4f %.4f" % (r["chars_per_s"], r["ms_per_batch"], r["warm_loss
 done
 
 echo
-echo "threads $THREADS; chars/s and ms/batch over the steps after the first log interval (warm-up:"
-echo "small 10 steps, notebook 2); ratio = charnn/PyTorch chars/s; loss: end of warm-up -> last step"
-printf '%-28s %12s %12s %8s %11s %11s %20s %20s\n' "config (lstm, batch, steps)" "charnn c/s" "PyTorch c/s" "ratio" "charnn ms" "PyTorch ms" "charnn loss" "PyTorch loss"
-for r in "${ROWS[@]}"; do
-    IFS='|' read -r a b c d e f g h <<<"$r"
+echo "threads $THREADS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY; chars/s and ms/batch over the steps after"
+echo "the first log interval (warm-up: small 10 steps, notebook 2), the best of $REPEAT run(s) each;"
+echo "ratio = charnn/PyTorch chars/s; loss: end of warm-up -> last step"
+printf '%-28s %12s %12s %8s %11s %11s %20s %20s\n' "config (lstm, batch, steps)" "charnn c/s" \
+    "PyTorch c/s" "ratio" "charnn ms" "PyTorch ms" "charnn loss" "PyTorch loss"
+for row in "${ROWS[@]}"; do
+    IFS='|' read -r a b c d e f g h <<<"$row"
     printf '%-28s %12s %12s %8s %11s %11s %20s %20s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
 done
