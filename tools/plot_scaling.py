@@ -18,17 +18,9 @@ import csv
 import os
 import sys
 
-try:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError as e:
-    # python3 on PATH may be another one than Debian's, which apt's
-    # python3-matplotlib is for: try that one before giving up
-    if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") \
-            and os.access("/usr/bin/python3", os.X_OK):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3", os.path.abspath(__file__)] + sys.argv[1:])
-    sys.exit(f"plot_scaling.py: matplotlib is missing ({e}); Debian: apt-get install python3-matplotlib")
+from mpl import pyplot
+
+plt = pyplot()
 
 STYLE = {"strong": ("tab:blue", "o"), "weak": ("tab:orange", "s")}
 PHASES = [("compute", "tab:green"), ("allreduce", "tab:red"), ("optim", "tab:purple"),
