@@ -16,9 +16,12 @@ CHARNN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck disable=SC2034
 CHARNN_PKGS_BUILD=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
     libhdf5-dev hdf5-tools libopenblas-openmp-dev libcmocka-dev libinih-dev)
-# for the end-to-end tests (PyTorch reference, checkpoint inspection);
+# for the end-to-end tests (PyTorch reference, checkpoint inspection, valgrind);
 # shellcheck disable=SC2034
-CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy python3-matplotlib)
+CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy python3-matplotlib valgrind)
+# for tests/run --fuzz (libFuzzer: clang and its runtimes; OpenMP for clang).
+# shellcheck disable=SC2034
+CHARNN_PKGS_FUZZ=(clang libclang-rt-14-dev libomp-dev)
 # the King James Bible (the `bible` tool and its text), the demo's corpus.
 # shellcheck disable=SC2034
 CHARNN_PKGS_CORPUS=(bible-kjv bible-kjv-text)

@@ -1,8 +1,10 @@
 /* checkpoint.c — HDF5 checkpoints: atomic write, validated read (see checkpoint.h). */
+#define _GNU_SOURCE /* memmem */
 #include "checkpoint.h"
 
 #include "checkpoint_seal.h"
 #include "error.h"
+#include "fault.h"
 
 #include <hdf5.h>
 
@@ -265,6 +267,10 @@ static int ck_w_train(hid_t f, const checkpoint *ck)
     for (int i = 0; !rc && i < 6; i++)
         rc = ck_w_attr(g, names[i], H5T_STD_U64LE, H5T_NATIVE_UINT64, &vals[i]);
     if (!rc)
+        rc = ck_w_attr(g, "adam_t", H5T_STD_U64LE, H5T_NATIVE_UINT64, &ck->adam_t);
+    if (!rc)
+        rc = ck_w_attr(g, "bad_steps", H5T_STD_U64LE, H5T_NATIVE_UINT64, &ck->bad_steps);
+    if (!rc)
         rc = ck_w_attr(g, "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &ck->loss);
     return ck_close_group(g, rc);
 }
@@ -433,19 +439,30 @@ static int ck_w_image(const char *name, const checkpoint *ck, ck_image *im, size
 }
 
 /* Writes buf to a new file at path and fsyncs it. */
+/* All of buf to fd (short writes and EINTR retried). */
+static int ck_write_all(int fd, const unsigned char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len < ((size_t)1 << 30) ? len : ((size_t)1 << 30));
+        if (n < 0 && errno != EINTR)
+            return ck_fail_errno(errno);
+        if (n > 0)
+            buf += n, len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The image to path, in two halves (the fault point "ckpt-half" between
+ * them: a writer killed mid-file), then fsync'ed. */
 static int ck_w_posix(const char *path, const unsigned char *buf, size_t len)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return ck_fail_errno(errno);
-    int rc = 0;
-    while (!rc && len > 0) {
-        ssize_t n = write(fd, buf, len < ((size_t)1 << 30) ? len : ((size_t)1 << 30));
-        if (n < 0 && errno != EINTR)
-            rc = ck_fail_errno(errno);
-        else if (n > 0)
-            buf += n, len -= (size_t)n;
-    }
+    int rc = ck_write_all(fd, buf, len / 2);
+    fault_point("ckpt-half");
+    if (!rc)
+        rc = ck_write_all(fd, buf + len / 2, len - len / 2);
     if (!rc && fsync(fd) != 0)
         rc = ck_fail_errno(errno);
     if (close(fd) != 0 && !rc)
@@ -502,6 +519,8 @@ static int ck_write_file(const char *dir, const char *tmp, const char *final,
     if (!rc)
         rc = ck_w_posix(tmp, im.mem, len);
     free(im.mem);
+    if (!rc)
+        fault_point("ckpt-written");
     if (!rc && rename(tmp, final) != 0)
         rc = ck_fail_errno(errno);
     if (rc)
@@ -585,8 +604,34 @@ static ck_entry *ck_list(DIR *d, size_t *n)
     return e;
 }
 
-/* Removes all but the newest `keep` checkpoints, never `latest`. Failures
- * here only warn: the new checkpoint is already safely in place. */
+/* 1 for a temporary file of a writer that is not this process (one killed
+ * mid-write): ".ckpt-<step>.h5.tmp-<pid>", ".latest.h5.tmp-<pid>". */
+static int ck_stale_tmp(const char *name)
+{
+    const char *tag = strstr(name, ".h5.tmp-");
+    if (!tag || (strncmp(name, ".ckpt-", 6) != 0 && strncmp(name, ".latest.h5", 10) != 0))
+        return 0;
+    return strtol(tag + 8, NULL, 10) != (long)getpid();
+}
+
+/* Removes the temporary files that killed writers left behind. */
+static void ck_remove_stale(DIR *d, const char *dir)
+{
+    struct dirent *de;
+    rewinddir(d);
+    while ((de = readdir(d)) != NULL) {
+        if (!ck_stale_tmp(de->d_name))
+            continue;
+        char *path = ck_join(dir, de->d_name);
+        if (unlink(path) != 0 && errno != ENOENT)
+            warn_print("cannot remove the unfinished checkpoint '%s': %s", path, strerror(errno));
+        free(path);
+    }
+}
+
+/* Removes all but the newest `keep` checkpoints, never `latest`, and what
+ * killed writers left behind. Failures here only warn: the new checkpoint
+ * is already safely in place. */
 static void ck_prune(const char *dir, size_t keep, const char *latest)
 {
     DIR *d = opendir(dir[0] ? dir : ".");
@@ -596,6 +641,7 @@ static void ck_prune(const char *dir, size_t keep, const char *latest)
         return;
     }
     ck_entry *e = ck_list(d, &n);
+    ck_remove_stale(d, dir);
     closedir(d);
     for (size_t i = 0; i < n; i++) {
         char *path = ck_join(dir, e[i].name);
@@ -622,6 +668,8 @@ static const char *ck_write_problem(const checkpoint *ck)
         return "rows, windows and seq must be at least 1";
     if (ck->epoch != ck->step / ck->windows || ck->window != ck->step % ck->windows)
         return "epoch and window do not match step and windows";
+    if (ck->adam_t > ck->step || ck->bad_steps > ck->step)
+        return "adam_t and bad_steps cannot exceed step";
     for (size_t i = 0; i < p->vocab; i++)
         if (ck->vocab[i] > 0x10FFFF || (ck->vocab[i] >= 0xD800 && ck->vocab[i] <= 0xDFFF) ||
             (i && ck->vocab[i] <= ck->vocab[i - 1]))
@@ -655,7 +703,11 @@ int checkpoint_write(const char *dir, const checkpoint *ck, size_t keep, char *p
     if (!rc)
         rc = ck_write_file(dir, tmp, final, ck);
     if (!rc)
+        fault_point("ckpt-renamed");
+    if (!rc)
         rc = ck_link_latest(dir, name);
+    if (!rc)
+        fault_point("ckpt-linked");
     if (!rc)
         ck_prune(dir, keep, name);
     if (!rc && path_out)
@@ -891,6 +943,13 @@ static int ck_r_train(const ck_reader *r, checkpoint *ck)
                          dst[i]);
     if (!rc)
         rc = ck_attr_f64(r, g, "/train", "loss", &ck->loss);
+    /* optional (older checkpoints): no step skipped */
+    ck->adam_t = ck->step;
+    ck->bad_steps = 0;
+    if (!rc && H5Aexists(g, "adam_t") > 0)
+        rc = ck_attr_u64(r, g, "/train", "adam_t", 0, ck->step, &ck->adam_t);
+    if (!rc && H5Aexists(g, "bad_steps") > 0)
+        rc = ck_attr_u64(r, g, "/train", "bad_steps", 0, ck->step, &ck->bad_steps);
     if (g >= 0)
         H5Gclose(g);
     if (!rc && (ck->epoch != ck->step / ck->windows || ck->window != ck->step % ck->windows))
@@ -936,7 +995,62 @@ static int ck_check_shape(const ck_reader *r, const ck_dspec *s, hid_t space)
     return ck_rerr(r, "dataset %s has shape %s, expected %s", s->path, got, want);
 }
 
-/* The dataset exists, is of the right class and has exactly the shape. */
+/* 1 when every byte of the dataset is stored, 0 when not, -1 on error.
+ * Chunked: every chunk is in the chunk index (H5Dget_space_status cannot
+ * say: with a filter such as Fletcher-32 or gzip the stored size never
+ * equals the data's, and HDF5 1.10 then reports "partly allocated"). */
+static int ck_all_stored(hid_t d, const ck_dspec *s)
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    H5D_layout_t layout = dcpl < 0 ? H5D_LAYOUT_ERROR : H5Pget_layout(dcpl);
+    int rc = -1;
+    if (layout == H5D_CHUNKED) {
+#if H5_VERSION_GE(1, 10, 5)
+        hsize_t cdims[H5S_MAX_RANK], want = 1, have = 0;
+        int crank = H5Pget_chunk(dcpl, H5S_MAX_RANK, cdims);
+        hid_t space = H5Dget_space(d); /* HDF5 1.10 takes no H5S_ALL here */
+        for (int i = 0; crank == s->rank && i < s->rank; i++)
+            want *= cdims[i] ? (s->dims[i] + cdims[i] - 1) / cdims[i] : 0;
+        if (crank == s->rank && want > 0 && space >= 0 &&
+            H5Dget_num_chunks(d, space, &have) >= 0)
+            rc = have == want;
+        if (space >= 0)
+            H5Sclose(space);
+#else
+        rc = 1; /* no chunk count before HDF5 1.10.5: the storage size check only */
+#endif
+    } else if (layout >= 0) {
+        H5D_space_status_t status = H5D_SPACE_STATUS_ERROR;
+        if (H5Dget_space_status(d, &status) >= 0)
+            rc = status == H5D_SPACE_STATUS_ALLOCATED;
+    }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return rc;
+}
+
+/* The dataset's data is in the file, checked before anything is allocated
+ * for it: all of it written (of a dataset created but never written, or
+ * only in part, HDF5 would hand back fill values: a small file could then
+ * declare gigabytes of zeros), and no more bytes stored than the file holds
+ * (a damaged or crafted chunk index). */
+static int ck_check_storage(const ck_reader *r, const ck_dspec *s, hid_t d)
+{
+    hsize_t file_size = 0, stored;
+    int all = ck_all_stored(d, s);
+    if (all < 0 || H5Fget_filesize(r->file, &file_size) < 0)
+        return ck_rerr(r, "dataset %s is unreadable", s->path);
+    if (!all)
+        return ck_rerr(r, "dataset %s is not all in the file (created but not written?)", s->path);
+    stored = H5Dget_storage_size(d);
+    if (stored > file_size)
+        return ck_rerr(r, "dataset %s claims %llu bytes of storage in a file of %llu bytes",
+                       s->path, (unsigned long long)stored, (unsigned long long)file_size);
+    return 0;
+}
+
+/* The dataset exists, is of the right class, has exactly the shape, and
+ * its data is in the file. */
 static int ck_check_dset(const ck_reader *r, const ck_dspec *s)
 {
     if (!ck_exists(r->file, s->path))
@@ -957,6 +1071,8 @@ static int ck_check_dset(const ck_reader *r, const ck_dspec *s)
                      s->is_vocab ? "integer" : "floating-point");
     else
         rc = ck_check_shape(r, s, space);
+    if (!rc)
+        rc = ck_check_storage(r, s, d);
     if (t >= 0)
         H5Tclose(t);
     if (space >= 0)
@@ -1123,8 +1239,86 @@ static int ck_r_options(const ck_reader *r, checkpoint *ck)
     return e < 0 ? -1 : 0;
 }
 
-/* Before HDF5 sees the file: it must be a regular file, and when it has
- * the header (checkpoint_seal.h), its length and CRC-64 must match. */
+/* ------------------------------------------------ global heap collections */
+
+#define CK_HEAP_SCAN ((size_t)4 << 20) /* bytes searched per read */
+#define CK_HEAP_HDR 16u                /* collection and object headers (8-byte lengths) */
+#define CK_HEAP_MIN 4096u              /* HDF5's smallest collection */
+
+/* Up to len bytes at `at`: the count read (short at the end of the file),
+ * 0 on a read error. */
+static size_t ck_pread_some(int fd, unsigned char *buf, size_t len, uint64_t at)
+{
+    ssize_t n = checkpoint_pread(fd, buf, len, at);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static uint64_t ck_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* The collection whose "GCOL" signature is at `at`, walked as HDF5 1.10
+ * walks it when it loads it (H5HG__cache_heap_deserialize): object headers
+ * (index, references, object size), each object's data padded to 8 bytes,
+ * index 0 the free space (its size counting its header). HDF5 checks none
+ * of those sizes, so a damaged one makes it read and copy outside the heap
+ * (a crash), or loop forever on a zero size. Signatures that are not a
+ * plausible collection (version 1, 4 KiB up to the end of the file) are
+ * data that happens to spell "GCOL": ignored. -1 with the error set when an
+ * object does not fit. */
+static int ck_heap_walk(int fd, const char *path, uint64_t at, uint64_t file_size)
+{
+    unsigned char h[CK_HEAP_HDR];
+    if (ck_pread_some(fd, h, CK_HEAP_HDR, at) < CK_HEAP_HDR)
+        return 0;
+    uint64_t size = ck_le(h + 8, 8);
+    if (h[4] != 1 || size < CK_HEAP_MIN || size > file_size - at)
+        return 0;
+    for (uint64_t p = CK_HEAP_HDR; size - p >= CK_HEAP_HDR;) {
+        if (ck_pread_some(fd, h, CK_HEAP_HDR, at + p) < CK_HEAP_HDR)
+            return 0; /* cannot happen: inside the file */
+        uint64_t index = ck_le(h, 2), osize = ck_le(h + 8, 8);
+        uint64_t need = index == 0 ? osize
+                        : osize > size ? UINT64_MAX
+                                       : CK_HEAP_HDR + ((osize + 7) & ~(uint64_t)7);
+        if (need < CK_HEAP_HDR || need > size - p)
+            return error_set("checkpoint '%s' is corrupted (global heap at byte %" PRIu64
+                             ": object %" PRIu64 " of %" PRIu64 " bytes does not fit)",
+                             path, at, index, osize);
+        p += need;
+    }
+    return 0;
+}
+
+/* Every global heap collection of the file (the variable-length strings:
+ * /model@cell, the /options values) must be intact before HDF5 reads one. */
+static int ck_heap_check(int fd, const char *path, uint64_t file_size)
+{
+    static const char sig[] = "GCOL";
+    unsigned char *buf = xmalloc(CK_HEAP_SCAN, "checkpoint heap scan");
+    int rc = 0;
+    for (uint64_t base = 0; !rc && base < file_size;) {
+        size_t n = ck_pread_some(fd, buf, CK_HEAP_SCAN, base);
+        if (n < sizeof sig - 1)
+            break;
+        for (const unsigned char *p = buf;
+             !rc && (p = memmem(p, n - (size_t)(p - buf), sig, sizeof sig - 1)) != NULL; p++)
+            rc = ck_heap_walk(fd, path, base + (uint64_t)(p - buf), file_size);
+        if (n < CK_HEAP_SCAN)
+            break;
+        base += n - (sizeof sig - 2); /* a signature across two reads is found in the second */
+    }
+    free(buf);
+    return rc;
+}
+
+/* Before HDF5 sees the file: it must be a regular file; when it has the
+ * header (checkpoint_seal.h), its length and CRC-64 must match; and its
+ * global heap collections must be intact. */
 static int ck_precheck(const char *path)
 {
     struct stat st;
@@ -1133,6 +1327,8 @@ static int ck_precheck(const char *path)
         return error_set("cannot open checkpoint '%s': %s", path, strerror(errno));
     int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     int sealed = regular ? ck_seal_verify(fd, path, (uint64_t)st.st_size) : 0;
+    if (regular && sealed >= 0 && ck_heap_check(fd, path, (uint64_t)st.st_size) < 0)
+        sealed = -1;
     close(fd);
     if (!regular)
         return error_set("checkpoint '%s' is not a regular file", path);
@@ -1180,51 +1376,74 @@ int checkpoint_read(const char *path, checkpoint *ck)
 
 /* ------------------------------------------------------ resume, options */
 
-static int ck_copy_path(const char *src, char *path, size_t len)
+/* The newest checkpoint DIR/latest.h5 names, as a path (a dangling link
+ * too: reading it then fails and names it), or NULL without latest.h5.
+ * *below: its step when its name is ckpt-<step>.h5, else UINT64_MAX. */
+static char *ck_latest_target(const char *dir, uint64_t *below)
 {
-    if (strlen(src) >= len)
-        return error_set("checkpoint path '%s' is too long", src);
-    snprintf(path, len, "%s", src);
+    char *link = ck_join(dir, "latest.h5"), target[4096], *path = NULL;
+    struct stat st;
+    ssize_t len = readlink(link, target, sizeof target - 1);
+    *below = UINT64_MAX;
+    if (len > 0) {
+        target[len] = 0;
+        const char *base = strrchr(target, '/');
+        if (ck_parse_name(base ? base + 1 : target, below) != 0)
+            *below = UINT64_MAX;
+        path = target[0] == '/' ? ck_xstrdup(target) : ck_join(dir, target);
+    } else if (lstat(link, &st) == 0) {
+        path = ck_xstrdup(link); /* a copy, not a link */
+    }
+    free(link);
+    return path;
+}
+
+/* --resume auto: latest.h5's checkpoint, then the older ckpt-*.h5. */
+static int ck_candidates_auto(const char *dir, char ***paths, size_t *n)
+{
+    uint64_t below;
+    size_t m = 0;
+    char *latest = ck_latest_target(dir, &below);
+    DIR *d = opendir(dir[0] ? dir : ".");
+    if (!d && errno != ENOENT) {
+        int err = errno;
+        free(latest);
+        return error_set("cannot list checkpoint directory '%s': %s", dir, strerror(err));
+    }
+    ck_entry *e = d ? ck_list(d, &m) : NULL;
+    if (d)
+        closedir(d);
+    *paths = xmalloc((m + 1) * sizeof **paths, "checkpoint list");
+    if (latest)
+        (*paths)[(*n)++] = latest;
+    for (size_t i = 0; i < m; i++) {
+        if (e[i].step < below)
+            (*paths)[(*n)++] = ck_join(dir, e[i].name);
+        free(e[i].name);
+    }
+    free(e);
     return 0;
 }
 
-/* DIR/latest.h5, followed to the checkpoint it names. */
-static int ck_resolve_auto(const char *dir, char *path, size_t len, int *found)
-{
-    char *link = ck_join(dir, "latest.h5"), *file = NULL, target[4096];
-    struct stat st;
-    int rc = 0;
-    if (lstat(link, &st) != 0 && errno == ENOENT) {
-        free(link);
-        return 0;
-    }
-    if (stat(link, &st) != 0)
-        rc = error_set("checkpoint '%s': %s", link, strerror(errno));
-    ssize_t n = rc ? -1 : readlink(link, target, sizeof target - 1);
-    if (n > 0) {
-        target[n] = 0;
-        file = target[0] == '/' ? ck_xstrdup(target) : ck_join(dir, target);
-    }
-    if (!rc)
-        rc = ck_copy_path(file ? file : link, path, len);
-    *found = rc == 0;
-    free(file);
-    free(link);
-    return rc;
-}
-
-int checkpoint_resolve(const char *spec, const char *dir, char *path, size_t len, int *found)
+int checkpoint_candidates(const char *spec, const char *dir, char ***paths, size_t *n)
 {
     struct stat st;
-    *found = 0;
+    *paths = NULL;
+    *n = 0;
     if (strcmp(spec, "auto") == 0)
-        return ck_resolve_auto(dir ? dir : "", path, len, found);
+        return ck_candidates_auto(dir ? dir : "", paths, n);
     if (stat(spec, &st) != 0)
         return error_set("checkpoint '%s': %s", spec, strerror(errno));
-    if (ck_copy_path(spec, path, len) < 0)
-        return -1;
-    *found = 1;
+    *paths = xmalloc(sizeof **paths, "checkpoint list");
+    (*paths)[(*n)++] = ck_xstrdup(spec);
     return 0;
+}
+
+void checkpoint_candidates_free(char **paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
 }
 
 const char *checkpoint_option(const checkpoint *ck, const char *key)

@@ -6,8 +6,10 @@
  *                 and shaped as PyTorch's state_dict (see params.h)
  *   /vocab        uint32 (V): the code points in index order
  *   /optim/adam_m, /optim/adam_v   float32 (n_params): Adam's moments, flat
- *   /train        group, attributes step, epoch, window, windows, rows, seq
- *                 (uint64), loss (double, last training loss)
+ *   /train        group, attributes step, epoch, window, windows, rows, seq,
+ *                 adam_t, bad_steps (uint64), loss (double, last training
+ *                 loss); adam_t and bad_steps are optional when reading
+ *                 (absent: step and 0)
  *   /state/h      float32 (rows, layers, hidden): every row's carried h
  *   /state/c      float32 (rows, layers, hidden): LSTM only
  *   /options      group, one string attribute per training option
@@ -27,7 +29,9 @@ typedef struct {
     float *params;        /* (n_params) flat, PyTorch layout */
     float *adam_m;        /* (n_params) */
     float *adam_v;        /* (n_params) */
-    uint64_t step;        /* optimizer steps done (Adam's t) */
+    uint64_t step;        /* training steps done (batches consumed) */
+    uint64_t adam_t;      /* Adam steps applied: step less the skipped ones */
+    uint64_t bad_steps;   /* non-finite steps in a row just before `step` */
     uint64_t epoch;       /* step / windows */
     uint64_t window;      /* step % windows: the next window to train on */
     uint64_t windows;     /* windows per epoch of the training layout */
@@ -61,10 +65,16 @@ int checkpoint_write(const char *dir, const checkpoint *ck, size_t keep, char *p
  * never printed. */
 int checkpoint_read(const char *path, checkpoint *ck);
 
-/* For --resume: `spec` is "auto" (then DIR/latest.h5 if present, else
- * *found = 0) or a path (which must exist: else an error naming it). */
-int checkpoint_resolve(const char *spec, const char *dir, char *path, size_t len, int *found);
-
+/* For --resume, the checkpoints to try, best first (*n paths, to free with
+ * checkpoint_candidates_free). `spec` a path: that one, which must exist
+ * (else an error naming it). "auto": those of DIR: the one DIR/latest.h5
+ * names (checkpoint_write's commit point; a dangling link is listed as is,
+ * so that reading it fails and names it), then every ckpt-*.h5 of a lower
+ * step, newest first; without latest.h5 every ckpt-*.h5, newest first;
+ * none (*n = 0) when there is nothing to resume from. The caller takes
+ * the first that checkpoint_read accepts. */
+int checkpoint_candidates(const char *spec, const char *dir, char ***paths, size_t *n);
+void checkpoint_candidates_free(char **paths, size_t n);
 /* Value of option `key` saved in ck, or NULL. */
 const char *checkpoint_option(const checkpoint *ck, const char *key);
 

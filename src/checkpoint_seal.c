@@ -120,8 +120,7 @@ static int ck_seal_parse(const unsigned char *buf, ck_seal_fields *f)
 
 /* ---------------------------------------------------------- verifying */
 
-/* Up to len bytes from offset `at` (fewer only at the end of the file). */
-static ssize_t ck_seal_pread(int fd, unsigned char *buf, size_t len, uint64_t at)
+ssize_t checkpoint_pread(int fd, unsigned char *buf, size_t len, uint64_t at)
 {
     size_t got = 0;
     while (got < len) {
@@ -160,7 +159,7 @@ static int ck_seal_check_payload(int fd, const char *path, const ck_seal_fields 
     while (!rc && done < f->payload) {
         uint64_t left = f->payload - done;
         size_t want = left < CK_SEAL_CHUNK ? (size_t)left : CK_SEAL_CHUNK;
-        ssize_t n = ck_seal_pread(fd, buf, want, CK_SEAL_BYTES + done);
+        ssize_t n = checkpoint_pread(fd, buf, want, CK_SEAL_BYTES + done);
         if (n < 0)
             rc = ck_seal_read_error(path);
         else if ((size_t)n < want) /* shrunk since it was measured */
@@ -202,7 +201,7 @@ int ck_seal_verify(int fd, const char *path, uint64_t size)
 {
     unsigned char buf[CK_SEAL_BYTES + 1];
     ck_seal_fields f;
-    ssize_t n = ck_seal_pread(fd, buf, CK_SEAL_BYTES, 0);
+    ssize_t n = checkpoint_pread(fd, buf, CK_SEAL_BYTES, 0);
     if (n < 0)
         return ck_seal_read_error(path);
     if (!ck_seal_present(buf, (size_t)n))

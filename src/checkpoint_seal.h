@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The user block size the writer asks HDF5 for (H5Pset_userblock). HDF5
  * then starts its superblock at this offset and never reads what is below. */
@@ -30,5 +31,8 @@ void ck_seal(unsigned char *image, size_t len);
  * truncated ("is truncated (N of M bytes)"), damaged ("is corrupted
  * (checksum mismatch)", "(damaged header)"), of a newer format or unreadable. */
 int ck_seal_verify(int fd, const char *path, uint64_t size);
+/* Up to len bytes from offset `at` of fd, EINTR and short reads retried:
+ * the count (fewer only at the end of the file), or -1 on a read error. */
+ssize_t checkpoint_pread(int fd, unsigned char *buf, size_t len, uint64_t at);
 
 #endif

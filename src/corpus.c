@@ -159,12 +159,13 @@ static int stream_bad_iconv(const corpus_stream *s, int e, uint64_t off, int hav
                      s->encoding, (unsigned long long)off, strerror(e));
 }
 
-/* Room for `more` code points after the s->n already decoded. */
+/* Room for `more` code points after the s->n already decoded (a short text,
+ * e.g. a --prime, gets a small buffer: not one iconv chunk's 256 KiB). */
 static void stream_reserve(corpus_stream *s, size_t more)
 {
     if (s->n + more <= s->cap)
         return;
-    size_t cap = s->cap ? s->cap : CORPUS_ICONV_CHUNK;
+    size_t cap = s->cap ? s->cap : 64;
     while (s->n + more > cap)
         cap *= 2;
     s->out = corpus_grow(s->out, s->n * sizeof *s->out, cap * sizeof *s->out, "decoded text");
@@ -316,19 +317,23 @@ int corpus_stream_open(corpus_stream *s, const char *encoding, const char *what)
     return 0;
 }
 
+static const uint32_t corpus_none[1]; /* what an empty result points to */
+
 int corpus_stream_feed(corpus_stream *s, const char *bytes, size_t len, int final,
                        const uint32_t **cps, size_t *n)
 {
-    *cps = s->out;
+    *cps = corpus_none;
     *n = 0;
     s->n = 0;
+    if (len == 0)
+        bytes = ""; /* the final empty feed may pass NULL: no arithmetic or memcpy on it */
     int rc = s->utf8 ? stream_utf8(s, (const unsigned char *)bytes, len, final)
                      : stream_iconv(s, bytes, len, final);
     if (rc)
         return rc;
     size_t skip = !s->started && s->n > 0 && s->out[0] == 0xFEFF; /* a leading BOM */
     s->started |= s->n > 0;
-    *cps = s->out + skip;
+    *cps = s->out ? s->out + skip : corpus_none; /* never NULL, even for 0 code points */
     *n = s->n - skip;
     return 0;
 }
@@ -360,7 +365,7 @@ int corpus_decode(const char *bytes, size_t len, const char *encoding, const cha
         return -1;
     }
     uint32_t *out = s.out;
-    if (got != out) /* a leading byte order mark */
+    if (out && got != out) /* a leading byte order mark */
         memmove(out, got, count * sizeof *out);
     s.out = NULL; /* kept */
     corpus_stream_close(&s);

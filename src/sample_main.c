@@ -3,7 +3,6 @@
 #include "corpus.h"
 #include "error.h"
 #include "omp_policy.h"
-#include "rng.h"
 #include "sample_opts.h"
 #include "sampler.h"
 
@@ -49,29 +48,6 @@ static int score(sampler *s, const sample_options *o)
     return 0;
 }
 
-/* The prime as ids; an empty prime starts from a newline (or, without one in
- * the vocabulary, a character drawn uniformly with --seed). */
-static int prime_ids(const sampler *s, const sample_options *o, uint32_t **ids, size_t *n)
-{
-    const uint32_t *vocab = s->ck.vocab;
-    size_t V = s->ck.layout.vocab;
-    if (!o->prime[0]) {
-        long nl = vocab_index(vocab, V, '\n');
-        *ids = xmalloc(sizeof **ids, "prime");
-        (*ids)[0] = nl >= 0 ? (uint32_t)nl
-                            : rng_bits(o->seed, rng_stream(RNG_STREAM_SAMPLE, 1), 0, 0, 0) % V;
-        *n = 1;
-        return 0;
-    }
-    if (corpus_decode(o->prime, strlen(o->prime), o->encoding, "--prime", ids, n) != 0)
-        return -1;
-    if (corpus_map(vocab, V, *ids, *n, *ids, "--prime") != 0) {
-        free(*ids);
-        return -1;
-    }
-    return 0;
-}
-
 static int generate(sampler *s, const sample_options *o)
 {
     uint32_t *ids;
@@ -79,7 +55,7 @@ static int generate(sampler *s, const sample_options *o)
     if (!o->argmax && o->top_k > s->ck.layout.vocab)
         return error_set("--top-k %zu exceeds the vocabulary size (%zu) of the checkpoint",
                          o->top_k, s->ck.layout.vocab);
-    if (prime_ids(s, o, &ids, &n) != 0)
+    if (sampler_prime(s, o->prime, o->encoding, o->seed, &ids, &n) != 0)
         return -1;
     fputs(o->prime, stdout);
     sampler_draw d = {.length = o->length, .top_k = o->top_k, .temperature = o->temperature,

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int sampler_load(sampler *s, const char *path, const backend *be)
 {
@@ -48,6 +49,33 @@ static double feed(sampler *s, const uint32_t *ids, size_t n, int with_targets)
         s->m.be->copy(s->w.logits, s->w.logits + (last - 1) * s->m.layout.vocab,
                       s->m.layout.vocab * sizeof(real));
     return sum;
+}
+
+int sampler_prime(const sampler *s, const char *prime, const char *encoding, uint64_t seed,
+                  uint32_t **ids, size_t *n)
+{
+    const uint32_t *vocab = s->ck.vocab;
+    size_t V = s->ck.layout.vocab;
+    *ids = NULL;
+    *n = 0;
+    if (prime && prime[0]) {
+        if (corpus_decode(prime, strlen(prime), encoding, "--prime", ids, n) != 0)
+            return -1;
+        if (corpus_map(vocab, V, *ids, *n, *ids, "--prime") != 0) {
+            free(*ids);
+            *ids = NULL;
+            *n = 0;
+            return -1;
+        }
+        if (*n > 0)
+            return 0;
+        free(*ids); /* decoded to nothing (a lone BOM): as an empty prime */
+    }
+    long nl = vocab_index(vocab, V, '\n');
+    *ids = xmalloc(sizeof **ids, "prime");
+    (*ids)[0] = nl >= 0 ? (uint32_t)nl : rng_bits(seed, rng_stream(RNG_STREAM_SAMPLE, 1), 0, 0, 0) % V;
+    *n = 1;
+    return 0;
 }
 
 int sampler_pick(const real *val, const int *idx, size_t k, double temperature, double u,

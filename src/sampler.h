@@ -37,6 +37,15 @@ typedef struct {
 int sampler_pick(const real *val, const int *idx, size_t k, double temperature, double u,
                  double *probs);
 
+/* charnn-sample's --prime as ids: decoded in `encoding` (corpus_decode) and
+ * mapped through the checkpoint's vocabulary (corpus_map); errors name
+ * --prime. A prime that is empty, or that decodes to no character at all (a
+ * lone byte order mark), starts from a newline, or (no newline in the
+ * vocabulary) from a character drawn with `seed`. *ids is malloc'ed and *n
+ * is at least 1, as sampler_generate needs. */
+int sampler_prime(const sampler *s, const char *prime, const char *encoding, uint64_t seed,
+                  uint32_t **ids, size_t *n);
+
 /* Feeds the prime ids (n >= 1) from a zero state, then draws d->length
  * characters, writing each as UTF-8 to out as soon as it is drawn. */
 void sampler_generate(sampler *s, const uint32_t *prime, size_t n, const sampler_draw *d,

@@ -22,6 +22,9 @@ void stop_install(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* past `ulimit -f`, a write fails with EFBIG (reported, nothing damaged)
+     * instead of the process being killed mid-checkpoint */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int stop_signal(void) { return stop_received; }

@@ -1,6 +1,7 @@
 /* train_main.c — charnn-train: options, then the training run on every rank. */
 #include "comm.h"
 #include "error.h"
+#include "fault.h"
 #include "omp_policy.h"
 #include "stop.h"
 #include "train_opts.h"
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
     set = xcalloc(train_opts_count(), 1, "option marks");
     train_opts_table(&t, &o, set);
     opts_defaults(&t);
-    if (opts_parse_argv(&t, argc, argv, NULL, 0, &n_pos, &help) != 0) {
+    if (fault_init() != 0 || opts_parse_argv(&t, argc, argv, NULL, 0, &n_pos, &help) != 0) {
         if (cm.rank == 0)
             error_print();
         rc = TRAIN_EXIT_ERROR;

@@ -34,6 +34,8 @@ typedef struct {
     double save_minutes;         /* --save-minutes T (0 = off) */
     size_t keep;                 /* --keep K >= 1 (5) */
     char resume[OPT_PATH_MAX];   /* --resume auto|PATH ("" = fresh start) */
+    size_t max_bad_steps;        /* --max-bad-steps N (5; 0 = stop at the first) */
+    size_t check_every;          /* --check-every K (100; 0 = at saves only) */
     size_t eval_every;           /* --eval-every K (1000; 0 = only at the end) */
     size_t log_every;            /* --log-every K >= 1 (10) */
     char metrics[OPT_PATH_MAX];  /* --metrics PATH ("" = DIR/metrics.jsonl) */

@@ -6,7 +6,9 @@
 #include "checkpoint.h"
 #include "corpus.h"
 #include "corpus_h5.h"
+#include "crc64.h"
 #include "error.h"
+#include "fault.h"
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
@@ -52,6 +54,7 @@ typedef struct {
     model m;
     optim opt;
     uint64_t step, total;
+    uint64_t bad_in_row;               /* non-finite steps in a row, skipped */
     double loss, grad_norm, val_loss;
     metrics mt;
     profile prof;                      /* --profile: this log interval's phase times */
@@ -92,19 +95,51 @@ static int merge_checkpoint_options(trainer *tr, unsigned char *set)
     return 0;
 }
 
+/* Reads the first of the candidates (checkpoint_candidates) that is whole
+ * and valid. With --resume auto, damaged ones (a truncated or corrupted
+ * newest file) are skipped, each with a warning once a good one is found;
+ * when all are damaged, the one error names the newest's problem. Every
+ * rank reads the same files, so all agree. */
+static int read_first_good(trainer *tr, char **paths, size_t n)
+{
+    char **why = xcalloc(n, sizeof *why, "checkpoint errors");
+    size_t i = 0;
+    for (; i < n && !tr->resumed; i++) {
+        if (strlen(paths[i]) >= sizeof tr->ckpt_path) {
+            error_set("checkpoint path '%s' is too long", paths[i]);
+        } else {
+            snprintf(tr->ckpt_path, sizeof tr->ckpt_path, "%s", paths[i]);
+            tr->resumed = checkpoint_read(tr->ckpt_path, &tr->ck) == 0;
+        }
+        if (!tr->resumed)
+            why[i] = strdup(error_message());
+    }
+    for (size_t j = 0; tr->resumed && j + 1 < i; j++)
+        if (tr->comm->rank == 0)
+            warn_print("%s: skipped, resuming from an older checkpoint", why[j]);
+    if (!tr->resumed && n > 1)
+        error_set("no usable checkpoint in '%s' (all %zu damaged; the newest: %s)", tr->o->out, n,
+                  why[0]);
+    else if (!tr->resumed && n == 1)
+        error_set("%s", why[0]);
+    for (size_t j = 0; j < n; j++)
+        free(why[j]);
+    free(why);
+    return tr->resumed || n == 0 ? 0 : -1;
+}
+
 static int load_resume(trainer *tr, unsigned char *set)
 {
-    int found = 0;
+    char **paths;
+    size_t n;
     if (!tr->o->resume[0])
         return 0;
-    if (checkpoint_resolve(tr->o->resume, tr->o->out, tr->ckpt_path, sizeof tr->ckpt_path,
-                           &found) != 0)
+    if (checkpoint_candidates(tr->o->resume, tr->o->out, &paths, &n) != 0)
         return -1;
-    if (!found)
-        return 0;
-    if (checkpoint_read(tr->ckpt_path, &tr->ck) != 0)
-        return -1;
-    tr->resumed = 1;
+    int rc = read_first_good(tr, paths, n);
+    checkpoint_candidates_free(paths, n);
+    if (rc != 0 || !tr->resumed)
+        return rc;
     return merge_checkpoint_options(tr, set);
 }
 
@@ -201,7 +236,28 @@ static void split_free(trainer *tr, split *s)
     free(s->y);
     free(s->ids);
     corpus_h5_rows_free(&s->rd);
-    model_work_free(&s->w, &tr->m);
+    if (tr->m.be) /* model_setup ran: the work areas exist */
+        model_work_free(&s->w, &tr->m);
+    memset(s, 0, sizeof *s);
+}
+
+/* Frees whatever trainer_run set up, also after a setup that stopped part
+ * way (the trainer starts zeroed; model_setup creates the model, Adam and
+ * both splits' work areas together). */
+static void trainer_release(trainer *tr)
+{
+    metrics_close(&tr->mt);
+    split_free(tr, &tr->train);
+    if (tr->has_val)
+        split_free(tr, &tr->val);
+    if (tr->m.be) {
+        optim_free(&tr->opt);
+        model_free(&tr->m);
+    }
+    checkpoint_free(&tr->ck);
+    corpus_free(&tr->text);
+    if (tr->is_h5)
+        corpus_h5_close(&tr->h5);
 }
 
 static int model_setup(trainer *tr)
@@ -230,8 +286,9 @@ static int model_setup(trainer *tr)
     tr->be->upload(tr->m.params, ck->params, bytes);
     tr->be->upload(tr->opt.m, ck->adam_m, bytes);
     tr->be->upload(tr->opt.v, ck->adam_v, bytes);
-    tr->opt.t = ck->step;
+    tr->opt.t = ck->adam_t;
     tr->step = ck->step;
+    tr->bad_in_row = ck->bad_steps;
     tr->loss = ck->loss;
     size_t stride = o->layers * o->hidden;
     model_state_import(&tr->m, &tr->train.w, ck->h + tr->train.first * stride,
@@ -387,19 +444,62 @@ static void allreduce_grads(trainer *tr, double *loss_sum)
     free(host);
 }
 
-/* The divergence error: names the value ("nan", "inf", "-inf": printf's %g
- * may write "-nan") and the newest checkpoint, which stays as it was. */
-static int diverged(const trainer *tr, const char *what, double x)
+/* The non-finite value's name ("nan", "inf", "-inf": printf's %g may
+ * write "-nan"). */
+static const char *nonfinite_name(double x) { return isnan(x) ? "nan" : x > 0 ? "inf" : "-inf"; }
+
+/* A step whose loss or gradient norm is not finite (`what` is x): not
+ * applied (parameters and Adam untouched), its batch consumed, the carried
+ * state reset (it may hold the NaN), with a warning. More than
+ * --max-bad-steps of them in a row stop the run (exit 3) without saving:
+ * the newest checkpoint stays the last good one. */
+static int skip_step(trainer *tr, const char *what, double x)
 {
-    const char *name = isnan(x) ? "nan" : x > 0 ? "inf" : "-inf";
-    if (!tr->ckpt_path[0])
-        return error_set("%s is non-finite (%s) at step %llu: stopping (lower --lr?); no "
-                         "checkpoint was written",
-                         what, name, (unsigned long long)tr->step + 1);
-    return error_set("%s is non-finite (%s) at step %llu: stopping without saving (lower "
-                     "--lr?); the newest checkpoint, %s, is intact (if it diverges again, "
-                     "resume from an older one with a lower --lr)",
-                     what, name, (unsigned long long)tr->step + 1, tr->ckpt_path);
+    uint64_t number = ++tr->step;
+    tr->bad_in_row++;
+    model_work_reset(&tr->train.w, &tr->m);
+    if (tr->bad_in_row <= tr->o->max_bad_steps) {
+        if (tr->comm->rank == 0)
+            warn_print("%s is non-finite (%s) at step %llu: step skipped, carried state reset "
+                       "(%llu in a row; --max-bad-steps %zu)",
+                       what, nonfinite_name(x), (unsigned long long)number,
+                       (unsigned long long)tr->bad_in_row, tr->o->max_bad_steps);
+        return 0;
+    }
+    char newest[sizeof tr->ckpt_path + 128] = "no checkpoint was written";
+    if (tr->ckpt_path[0])
+        snprintf(newest, sizeof newest, "the newest checkpoint, %s, is intact (if it diverges "
+                 "again, resume from an older one with a lower --lr)", tr->ckpt_path);
+    return error_set("%s is non-finite (%s) at step %llu, %llu bad step(s) in a row (more than "
+                     "--max-bad-steps %zu): stopping without saving (lower --lr?); %s",
+                     what, nonfinite_name(x), (unsigned long long)number,
+                     (unsigned long long)tr->bad_in_row, tr->o->max_bad_steps, newest);
+}
+
+/* Test-only faults (fault.h) of step `number`, on rank 0 before the
+ * all-reduce, so every rank sees them through it. */
+static void inject_step_faults(trainer *tr, uint64_t number, double *loss_sum)
+{
+    if (tr->comm->rank != 0)
+        return;
+    if (fault_at_step("nan-grad", number)) {
+        real nan = NAN;
+        tr->be->upload(tr->m.grads, &nan, sizeof nan);
+    }
+    if (fault_at_step("inf-loss", number))
+        *loss_sum = INFINITY;
+}
+
+/* Test-only: after step `number`, the last rank's first parameter moves by
+ * one ulp (the drift the replica check must catch). */
+static void inject_drift(trainer *tr, uint64_t number)
+{
+    real p;
+    if (tr->comm->rank != tr->comm->size - 1 || !fault_at_step("drift", number))
+        return;
+    tr->be->download(&p, tr->m.params, sizeof p);
+    p = nextafterf(p, INFINITY);
+    tr->be->upload(tr->m.params, &p, sizeof p);
 }
 
 static int train_step(trainer *tr)
@@ -416,20 +516,60 @@ static int train_step(trainer *tr)
     model_pass pass = {.dropout = o->dropout, .seed = o->seed, .step = (uint32_t)tr->step,
                        .row0 = s->first, .grad_scale = 1.0 / global};
     double loss_sum = model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
+    inject_step_faults(tr, tr->step + 1, &loss_sum);
     profile_lap(&tr->prof, PROF_COMPUTE, &t0);
     allreduce_grads(tr, &loss_sum);
     profile_lap(&tr->prof, PROF_ALLREDUCE, &t0);
-    tr->loss = loss_sum / global;
-    if (!isfinite(tr->loss))
-        return diverged(tr, "training loss", tr->loss);
-    tr->grad_norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
-    profile_lap(&tr->prof, PROF_OPTIM, &t0);
-    if (!isfinite(tr->grad_norm))
-        return diverged(tr, "gradient norm", tr->grad_norm);
-    tr->step++;
     tr->prof.steps++;
     tr->chars_log += global;
+    if (!isfinite(loss_sum))
+        return skip_step(tr, "training loss", loss_sum);
+    double norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
+    profile_lap(&tr->prof, PROF_OPTIM, &t0);
+    if (!isfinite(norm))
+        return skip_step(tr, "gradient norm", norm);
+    tr->loss = loss_sum / global;
+    tr->grad_norm = norm;
+    tr->bad_in_row = 0;
+    tr->step++;
+    inject_drift(tr, tr->step);
     return 0;
+}
+
+/* The replicas must not drift apart: every rank's parameters are bitwise
+ * the same (each applies the same update to the same all-reduced
+ * gradient). Compares their CRC-64 on rank 0; -1 on every rank, with the
+ * error on rank 0 naming the first rank that differs, when not. */
+static int check_replicas(trainer *tr)
+{
+    const comm_info *cm = tr->comm;
+    size_t n = tr->m.layout.n_params;
+    if (cm->size == 1)
+        return 0;
+    real *host = xmalloc(n * sizeof *host, "replica check");
+    tr->be->download(host, tr->m.params, n * sizeof *host);
+    uint64_t crc = crc64_update(0, host, n * sizeof *host), *all = NULL;
+    free(host);
+    size_t *bytes = xmalloc((size_t)cm->size * sizeof *bytes, "replica check");
+    for (int r = 0; r < cm->size; r++)
+        bytes[r] = sizeof crc;
+    if (cm->rank == 0)
+        all = xmalloc((size_t)cm->size * sizeof *all, "replica check");
+    comm_gather(&crc, all, bytes, 0);
+    free(bytes);
+    int bad = -1;
+    for (int r = 1; cm->rank == 0 && bad < 0 && r < cm->size; r++)
+        if (all[r] != all[0])
+            bad = r;
+    comm_bcast(&bad, sizeof bad, 0);
+    if (bad >= 0 && cm->rank == 0)
+        error_set("rank %d's parameters differ from rank 0's after step %llu (CRC-64 %016llx, "
+                  "rank 0: %016llx): the replicas drifted apart; stopping without saving (the "
+                  "newest checkpoint: %s)",
+                  bad, (unsigned long long)tr->step, (unsigned long long)all[bad],
+                  (unsigned long long)all[0], tr->ckpt_path[0] ? tr->ckpt_path : "none");
+    free(all);
+    return bad >= 0 ? -1 : 0;
 }
 
 /* Mean loss over the whole validation split, from a zero state, no dropout;
@@ -508,6 +648,8 @@ static int write_checkpoint(trainer *tr)
         tr->be->download(ck.adam_m, tr->opt.m, n * sizeof(real));
         tr->be->download(ck.adam_v, tr->opt.v, n * sizeof(real));
         ck.step = tr->step;
+        ck.adam_t = tr->opt.t;
+        ck.bad_steps = tr->bad_in_row;
         ck.windows = s->lay.windows;
         ck.epoch = tr->step / ck.windows;
         ck.window = tr->step % ck.windows;
@@ -528,9 +670,12 @@ static int write_checkpoint(trainer *tr)
     return rc;
 }
 
+/* Checks the replicas (never saves drifted parameters), then writes. */
 static int save(trainer *tr)
 {
     double t0 = profile_now();
+    if (check_replicas(tr) != 0)
+        return -1;
     int rc = write_checkpoint(tr);
     profile_lap(&tr->prof, PROF_CHECKPOINT, &t0);
     tr->t_saved = t0;
@@ -552,7 +697,7 @@ static void log_progress(trainer *tr)
     double cps = dt > 0 ? tr->chars_log / dt : 0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
     double per_step = dt / ((double)tr->chars_log / (double)(tr->o->batch * tr->o->seq));
-    char eta[32], val[32] = "";
+    char eta[32], val[64] = "";
     metrics_train(&tr->mt, tr->step, epoch, tr->loss, tr->grad_norm, cps, t - tr->t_start);
     tr->t_log = t;
     tr->chars_log = 0;
@@ -563,6 +708,9 @@ static void log_progress(trainer *tr)
     format_eta(per_step * (double)(tr->total - tr->step), eta, sizeof eta);
     if (!isnan(tr->val_loss))
         snprintf(val, sizeof val, "  val %.4f", tr->val_loss);
+    if (tr->bad_in_row > 0) /* the loss shown is the last good step's */
+        snprintf(val + strlen(val), sizeof val - strlen(val), "  (%llu skipped)",
+                 (unsigned long long)tr->bad_in_row);
     printf("step %llu/%llu  epoch %.2f  loss %.4f%s  %.0f chars/s  ETA %s\n",
            (unsigned long long)tr->step, (unsigned long long)tr->total, epoch, tr->loss, val,
            cps, eta);
@@ -614,6 +762,7 @@ static int train_loop(trainer *tr)
 {
     const train_options *o = tr->o;
     uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
+    int save_due = 0;
     tr->t_start = tr->t_log = tr->t_saved = profile_now();
     while (tr->step < tr->total) {
         int flags = comm_or(agenda(tr));
@@ -621,21 +770,22 @@ static int train_loop(trainer *tr)
             return stop_now(tr, saved);
         if (train_step(tr) != 0)
             return TRAIN_EXIT_DIVERGED;
-        if (flags & AGENDA_SAVE) {
-            if (save(tr) != 0)
-                return TRAIN_EXIT_ERROR;
-            saved = tr->step;
-        }
+        /* a periodic save waits for a good step: it always follows one */
+        save_due |= (flags & AGENDA_SAVE) || every(o->save_every, tr->step);
+        int save_now = save_due && tr->bad_in_row == 0;
+        if (!save_now && every(o->check_every, tr->step) && check_replicas(tr) != 0)
+            return TRAIN_EXIT_ERROR;
         if (tr->has_val && every(o->eval_every, tr->step)) {
             run_eval(tr);
             evaluated = tr->step;
         }
         if (every(o->log_every, tr->step) || tr->step == tr->total)
             log_progress(tr);
-        if (every(o->save_every, tr->step)) {
+        if (save_now) {
             if (save(tr) != 0)
                 return TRAIN_EXIT_ERROR;
             saved = tr->step;
+            save_due = 0;
         }
     }
     if (tr->has_val && evaluated != tr->step)
@@ -702,23 +852,19 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.comm = comm;
     tr.val_loss = NAN;
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
-    if (!agreed_ok(setup(&tr, set) == 0 && open_metrics(&tr) == 0, comm))
+    if (!agreed_ok(setup(&tr, set) == 0 && open_metrics(&tr) == 0, comm)) {
+        trainer_release(&tr);
         return TRAIN_EXIT_ERROR;
+    }
     checkpoint_free(&tr.ck);
-    if (!agreed_ok(setup_allreduce(&tr) == 0, comm))
+    if (!agreed_ok(setup_allreduce(&tr) == 0, comm)) {
+        trainer_release(&tr);
         return TRAIN_EXIT_ERROR;
+    }
     print_banner(&tr);
     int rc = train_loop(&tr);
     if (rc != TRAIN_EXIT_OK && rc != TRAIN_EXIT_STOPPED && comm->rank == 0)
         error_print();
-    metrics_close(&tr.mt);
-    split_free(&tr, &tr.train);
-    if (tr.has_val)
-        split_free(&tr, &tr.val);
-    optim_free(&tr.opt);
-    model_free(&tr.m);
-    corpus_free(&tr.text);
-    if (tr.is_h5)
-        corpus_h5_close(&tr.h5);
+    trainer_release(&tr);
     return rc;
 }

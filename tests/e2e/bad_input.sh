@@ -291,10 +291,20 @@ case_train_resume_missing() {
 }
 
 # latest.h5 names a checkpoint that is gone
+# latest.h5 names a file that is gone, and there is no older one
 case_train_resume_dangling_latest() {
     make_run "$WORK/run"
-    rm "$WORK/run/ckpt-00000003.h5"
-    guarded "$WORK/run" "checkpoint '$WORK/run/latest\.h5': No such file or directory" -- \
+    rm "$WORK/run"/ckpt-0000000[123].h5
+    guarded "$WORK/run" "cannot open checkpoint '$WORK/run/ckpt-00000003\.h5': No such file or directory" -- \
+        "$TRAIN" "${SMALL[@]}" --data "$WORK/a.txt" --out "$WORK/run" --resume auto
+}
+
+# --resume auto with every checkpoint damaged: one error naming the newest's
+# problem (skipped ones are warned about only when an older one is usable)
+case_train_resume_all_damaged() {
+    make_run "$WORK/run"
+    for f in "$WORK/run"/ckpt-*.h5; do truncate -s 3000 "$f"; done
+    guarded "$WORK/run" "no usable checkpoint in '$WORK/run' \(all 3 damaged; the newest: checkpoint '$WORK/run/ckpt-00000003\.h5' is truncated" -- \
         "$TRAIN" "${SMALL[@]}" --data "$WORK/a.txt" --out "$WORK/run" --resume auto
 }
 
@@ -360,8 +370,9 @@ case_train_resume_cell_mismatch() {
         --data "$WORK/a.txt" --resume auto --cell gru
 }
 
-# diverge_case NP: 3 steps saved at every step, then a resume with an
-# enormous learning rate on NP ranks (NP = 0: no mpirun). Adam moves every
+# diverge_case NP: 3 steps saved at every step, then a resume with
+# --max-bad-steps 0 (stop at the first non-finite step; tests/e2e/faults.sh
+# tests the skipping) and an enormous learning rate on NP ranks (NP = 0: no mpirun). Adam moves every
 # weight by about --lr per step, so --lr 1e38 overflows float32 within a
 # few steps. (--lr 1e30 does not: the weights reach ~1e31, the loss ~1e30
 # nats, and both stay finite for all 20 steps.) It must stop with status 3,
@@ -379,7 +390,8 @@ diverge_case() {
     [ "$np" = 0 ] || cmd=(mpirun -q -np "$np" --oversubscribe --bind-to none)
     expect --status 3 "(training loss|gradient norm) is non-finite \((nan|inf|-inf)\) at step [0-9]+" -- \
         "${cmd[@]}" "$TRAIN" --data "$WORK/a.txt" --out "$run" --resume auto \
-        --device cpu --threads 1 --lr 1e38 --steps 20 --save-every 10 --log-every 1
+        --device cpu --threads 1 --lr 1e38 --steps 20 --save-every 10 --log-every 1 \
+        --max-bad-steps 0
     expect_untouched "$run" "$before" metrics.jsonl
     cmp "$WORK/before.h5" "$run/ckpt-00000003.h5" || fail "the latest checkpoint changed"
     [ "$(readlink "$run/latest.h5")" = ckpt-00000003.h5 ] || fail "latest.h5 was moved"
@@ -503,6 +515,38 @@ case_sample_checkpoint_corrupted_heap() {
         "$WORK/heap.h5" --device cpu
 }
 
+# without the header, damage to the size of a global heap object (the
+# variable-length strings) made libhdf5 1.10 copy from outside the heap (a
+# crash found by tests/fuzz/fuzz_checkpoint): the loader walks every heap
+# collection first, as HDF5 will, and refuses the file
+case_sample_checkpoint_corrupted_heap_unsealed() {
+    copy_ckpt heap.h5
+    clear_header "$WORK/heap.h5"
+    local at
+    at=$(heap_offset "$WORK/heap.h5")
+    [ -n "$at" ] || skip "the checkpoint has no global heap"
+    flip "$WORK/heap.h5" $((at + 24)) 2 # the first object's size (after 16 + 8 header bytes)
+    sample_case "checkpoint '$WORK/heap\.h5' is corrupted \(global heap at byte $at: object 1 of [0-9]+ bytes does not fit\)" \
+        "$WORK/heap.h5" --device cpu
+}
+
+# a dataset declared but never written (h5py's create_dataset with a shape
+# and no data): HDF5 would read back fill values, and a small file could
+# declare gigabytes of them; refused before anything is allocated
+case_sample_checkpoint_unwritten() {
+    copy_ckpt unwritten.h5
+    clear_header "$WORK/unwritten.h5"
+    "$PY" - "$WORK/unwritten.h5" <<'EOF'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    shape = f["model/decoder.weight"].shape
+    del f["model/decoder.weight"]
+    f.create_dataset("model/decoder.weight", shape, dtype="f4", chunks=True)
+EOF
+    sample_case "checkpoint '$WORK/unwritten\.h5': dataset /model/decoder\.weight is not all in the file" \
+        "$WORK/unwritten.h5" --device cpu
+}
+
 # 8 bytes inverted in the header itself (its payload-bytes line)
 case_sample_checkpoint_corrupted_header() {
     copy_ckpt header.h5
@@ -516,9 +560,9 @@ case_sample_checkpoint_corrupted_header() {
 # crash or hang.
 # - With the header cleared (as in files from h5py or an older charnn),
 #   every 8 bytes of the first 8 KiB of HDF5 data (superblock, object
-#   headers, attribute types, B-trees): HDF5's own structure checks. The
-#   global heap collection is left out: without the header, damage there
-#   crashes libhdf5 1.10 itself.
+#   headers, attribute types, B-trees): HDF5's own structure checks; and
+#   every 8 bytes of the global heap collection, which HDF5 does not check
+#   (damage there crashed libhdf5 1.10) but the loader walks first.
 # - As written, 64 offsets spread over the whole file plus every 64 bytes of
 #   the global heap: all refused by the header's length and CRC-64.
 case_sample_checkpoint_damage_sweep() {
@@ -536,6 +580,7 @@ if heap >= 0:  # "GCOL", version, 3 reserved bytes, collection size (8 bytes)
     skip = range(heap - 7, heap + struct.unpack_from("<Q", sealed, heap + 8)[0])
 end = len(sealed) - 8
 jobs = [("cleared", o) for o in range(HEADER, min(HEADER + 8192, end), 8) if o not in skip]
+jobs += [("cleared", o) for o in skip[::8] if HEADER <= o < end]  # the heap: the loader walks it first
 spread = set(range(0, end, max(8, end // 64))) | set(o for o in skip[::64] if o < end)
 jobs += [("sealed", o) for o in sorted(spread)]
 line = re.compile(r"^charnn-sample: error: checkpoint '[^']*/damaged-\w+-\d+\.h5'(: | is corrupted ).+\n$")

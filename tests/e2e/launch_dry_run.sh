@@ -9,7 +9,7 @@
 #           --dry-run the printed command is exactly what runs (a fake mpirun
 #           echoes its arguments) and its exit status 75 comes back.
 #   srun    inside a Slurm job of 2 nodes x 4 tasks x 6 CPUs (fake srun and
-#           scontrol): srun -n 8 --cpus-per-task=6 --cpu-bind=cores, hosts
+#           scontrol): srun -n 8 --kill-on-bad-exit=1 --cpus-per-task=6 --cpu-bind=cores, hosts
 #           from scontrol show hostnames, --threads 6, status 75 passed back.
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
@@ -131,12 +131,12 @@ else
         '^  GPUs per host +2 \(2 x NVIDIA H100 80GB HBM3\) \(on ' \
         '^  cores per rank +6 \(SLURM_CPUS_PER_TASK\)$' \
         '^  binding +--cpus-per-task=6 --cpu-bind=cores$' \
-        "^  command +srun -n 8 --cpus-per-task=6 --cpu-bind=cores $WORK/bin/fake-train --data in.txt --threads 6\$"
+        "^  command +srun -n 8 --kill-on-bad-exit=1 --cpus-per-task=6 --cpu-bind=cores $WORK/bin/fake-train --data in.txt --threads 6\$"
     [ ! -e "$WORK/trainer-ran" ] || fail "--dry-run ran the trainer"
     # without SLURM_CPUS_PER_TASK: the node's CPUs over its ranks
     SLURM_CPUS_PER_TASK="" SLURM_CPUS_ON_NODE=64 "$LAUNCH" -n 4 --dry-run -- --data in.txt >"$WORK/b.out"
     expect "$WORK/b.out" '^  ranks +4 \(2 per host, 2 hosts\)$' '^  cores per rank +32 \(64 CPUs' \
-        '^  command +srun -n 4 --cpus-per-task=32 --cpu-bind=cores .* --threads 32$'
+        '^  command +srun -n 4 --kill-on-bad-exit=1 --cpus-per-task=32 --cpu-bind=cores .* --threads 32$'
     rc=0
     "$LAUNCH" -- --data in.txt >"$WORK/c.out" || rc=$?
     cat "$WORK/c.out"

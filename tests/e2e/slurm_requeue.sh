@@ -111,8 +111,8 @@ wait "$job" || rc=$?
 cat "$WORK/job1.log"
 [ "$rc" -eq 0 ] || fail "the preempted job's script exited $rc, expected 0 (requeued)"
 grep -q "launcher  *srun" "$WORK/job1.log" || fail "launch/charnn did not choose srun"
-grep -q -- "-n $P --cpus-per-task=1 --cpu-bind=cores" "$WORK/srun.log" ||
-    { cat "$WORK/srun.log"; fail "srun not called with -n $P --cpus-per-task=1 --cpu-bind=cores"; }
+grep -q -- "-n $P --kill-on-bad-exit=1 --cpus-per-task=1 --cpu-bind=cores" "$WORK/srun.log" ||
+    { cat "$WORK/srun.log"; fail "srun not called with -n $P --kill-on-bad-exit=1 --cpus-per-task=1 --cpu-bind=cores"; }
 grep -q -- "--resume auto --threads 1" "$WORK/srun.log" || fail "trainer not given --resume auto --threads 1"
 stopped_at=$(sed -n 's/.*stopped by a signal at step \([0-9]*\).*/\1/p' "$WORK/job1.log")
 [ -n "$stopped_at" ] || fail "no stop message"

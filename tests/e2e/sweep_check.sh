@@ -131,7 +131,7 @@ EOF
             i=$((i + 1))
             nodes=$(((p + 3) / 4))
             if [ "$mode" = strong ]; then g=128; else g=$((128 * p)); fi
-            [[ $c == "srun -n $p --cpus-per-task=6 --cpu-bind=cores --nodes=$nodes "* ]] ||
+            [[ $c == "srun -n $p --kill-on-bad-exit=1 --cpus-per-task=6 --cpu-bind=cores --nodes=$nodes "* ]] ||
                 fail "$mode P=$p: $c"
             for w in "--batch $g " "--device cuda" "--profile" "--log-every 20" "--steps 200" \
                 "--config $CHARNN_CONFIG" "--out $WORK/sweep/runs/p$p-b$g"; do

@@ -1121,33 +1121,53 @@ static void test_read_without_header(void **state)
 
 /* ------------------------------------------------------------ resolve */
 
-static void test_resolve(void **state)
+/* The candidates' paths, one per line, for comparing in one assert. */
+static void tc_candidates(const char *spec, const char *dir, int want_rc, const char *want)
 {
-    char dir[64], path[PATH_MAX], got[PATH_MAX], want[PATH_MAX];
-    int found = -1;
+    char **paths = NULL, got[4 * PATH_MAX] = "";
+    size_t n = 99;
+    assert_int_equal(checkpoint_candidates(spec, dir, &paths, &n), want_rc);
+    for (size_t i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s\n", paths[i]);
+    assert_string_equal(got, want);
+    checkpoint_candidates_free(paths, n);
+}
+
+static void test_candidates(void **state)
+{
+    char dir[64], path[PATH_MAX], p7[PATH_MAX], want[4 * PATH_MAX], list[9 * PATH_MAX];
     (void)state;
     tc_mkdtemp(dir, sizeof dir);
-    assert_int_equal(checkpoint_resolve("auto", dir, got, sizeof got, &found), 0);
-    assert_int_equal(found, 0);
-    tc_write(dir, 7, 5, path, sizeof path);
-    assert_int_equal(checkpoint_resolve("auto", dir, got, sizeof got, &found), 0);
-    assert_int_equal(found, 1);
-    snprintf(want, sizeof want, "%s/ckpt-00000007.h5", dir);
-    assert_string_equal(got, want);
-    assert_int_equal(checkpoint_resolve(path, dir, got, sizeof got, &found), 0);
-    assert_int_equal(found, 1);
-    assert_string_equal(got, path);
+    tc_candidates("auto", dir, 0, ""); /* nothing: a fresh start */
+    tc_write(dir, 7, 5, p7, sizeof p7);
+    snprintf(want, sizeof want, "%s\n", p7);
+    tc_candidates("auto", dir, 0, want);
+    tc_write(dir, 9, 5, path, sizeof path); /* latest.h5 -> 9, then 7 */
+    snprintf(want, sizeof want, "%s\n%s\n", path, p7);
+    tc_candidates("auto", dir, 0, want);
+    snprintf(want, sizeof want, "%s\n", p7); /* an explicit path: only that one */
+    tc_candidates(p7, dir, 0, want);
     snprintf(want, sizeof want, "%s/nope.h5", dir);
-    assert_int_equal(checkpoint_resolve(want, dir, got, sizeof got, &found), -1);
-    assert_int_equal(found, 0);
+    tc_candidates(want, dir, -1, "");
     assert_non_null(strstr(error_message(), want));
-    assert_int_equal(checkpoint_resolve(path, dir, got, 8, &found), -1);
-    unlink(path); /* latest.h5 now dangles */
-    assert_int_equal(checkpoint_resolve("auto", dir, got, sizeof got, &found), -1);
-    assert_int_equal(found, 0);
-    assert_non_null(strstr(error_message(), "latest.h5"));
+    unlink(path); /* latest.h5 dangles: it comes first (reading it names it), then 7 */
+    snprintf(want, sizeof want, "%s\n%s\n", path, p7);
+    tc_candidates("auto", dir, 0, want);
+    snprintf(path, sizeof path, "%s/latest.h5", dir);
+    unlink(path); /* no latest.h5: every ckpt-*.h5, newest first */
+    tc_write(dir, 3, 5, want, sizeof want);
+    unlink(path);
+    snprintf(list, sizeof list, "%s\n%s\n", p7, want);
+    tc_candidates("auto", dir, 0, list);
+    snprintf(path, sizeof path, "%s/.ckpt-5.h5.tmp-1", dir); /* a killed writer's file */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    tc_write(dir, 11, 5, want, sizeof want); /* a write removes it */
+    assert_int_equal(access(path, F_OK), -1);
     tc_rmtree(dir);
 }
+
 
 int main(void)
 {
@@ -1184,7 +1204,7 @@ int main(void)
         cmocka_unit_test(test_read_converts_types),
         cmocka_unit_test(test_read_edit_needs_unseal),
         cmocka_unit_test(test_read_without_header),
-        cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_candidates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

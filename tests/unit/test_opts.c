@@ -135,7 +135,7 @@ static void test_train_defaults(void **state)
     (void)state;
     train_fx *fx = train_new();
     const train_options *o = &fx->o;
-    assert_int_equal(train_opts_count(), 27);
+    assert_int_equal(train_opts_count(), 29);
     assert_string_equal(o->config, "");
     assert_string_equal(o->data, "");
     assert_string_equal(o->encoding, "utf-8");

@@ -41,7 +41,8 @@ static void tp_append(tp_buf *b, const uint32_t *cps, size_t n)
         b->cps = realloc(b->cps, b->cap * sizeof *b->cps);
         assert_non_null(b->cps);
     }
-    memcpy(b->cps + b->n, cps, n * sizeof *cps);
+    if (n) /* b->cps is still NULL when nothing came yet */
+        memcpy(b->cps + b->n, cps, n * sizeof *cps);
     b->n += n;
 }
 
