@@ -1319,7 +1319,7 @@ static int ck_heap_check(int fd, const char *path, uint64_t file_size)
 /* Before HDF5 sees the file: it must be a regular file; when it has the
  * header (checkpoint_seal.h), its length and CRC-64 must match; and its
  * global heap collections must be intact. */
-static int ck_precheck(const char *path)
+static int ck_precheck(const char *path, int *fd_out)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1329,25 +1329,35 @@ static int ck_precheck(const char *path)
     int sealed = regular ? ck_seal_verify(fd, path, (uint64_t)st.st_size) : 0;
     if (regular && sealed >= 0 && ck_heap_check(fd, path, (uint64_t)st.st_size) < 0)
         sealed = -1;
-    close(fd);
-    if (!regular)
-        return error_set("checkpoint '%s' is not a regular file", path);
-    return sealed < 0 ? -1 : 0;
+    if (!regular || sealed < 0) {
+        close(fd);
+        return regular ? -1 : error_set("checkpoint '%s' is not a regular file", path);
+    }
+    *fd_out = fd;
+    return 0;
 }
 
+/* HDF5 opens the very file the precheck verified, through /proc/self/fd
+ * (where there is one): a checkpoint renamed over `path` in between (a
+ * trainer saving while the sampler reads latest.h5) cannot slip in. */
 static hid_t ck_open_file(const char *path)
 {
-    if (ck_precheck(path) < 0)
+    int fd = -1;
+    char proc[64];
+    if (ck_precheck(path, &fd) < 0)
         return -1;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    const char *name = access(proc, R_OK) == 0 ? proc : path;
     hid_t fapl = ck_fapl();
 #if H5_VERSION_GE(1, 12, 0)
-    htri_t ok = fapl < 0 ? -1 : H5Fis_accessible(path, fapl);
+    htri_t ok = fapl < 0 ? -1 : H5Fis_accessible(name, fapl);
 #else
-    htri_t ok = H5Fis_hdf5(path);
+    htri_t ok = H5Fis_hdf5(name);
 #endif
-    hid_t f = ok > 0 && fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
+    hid_t f = ok > 0 && fapl >= 0 ? H5Fopen(name, H5F_ACC_RDONLY, fapl) : -1;
     if (fapl >= 0)
         H5Pclose(fapl);
+    close(fd); /* HDF5 has its own descriptor (or the whole file, in memory) */
     if (f < 0)
         return error_set("checkpoint '%s': not an HDF5 file or truncated", path);
     return f;

@@ -165,8 +165,10 @@ case_kill_random() {
     local kills=0 i rc
     run s 0 --out "$WORK/s" --steps 150 --save-every 1 --keep 3
     for i in $(seq 8); do
-        train --out "$WORK/r" --steps 150 --save-every 1 --keep 3 --resume auto \
-            >"$WORK/r$i.log" 2>&1 &
+        # exec: $! is charnn-train itself (killing a subshell would leave
+        # it running beside the next one)
+        (exec "$TRAIN" --data "$WORK/t.txt" "${OPTS[@]}" --out "$WORK/r" --steps 150 \
+            --save-every 1 --keep 3 --resume auto) >"$WORK/r$i.log" 2>&1 &
         sleep "0.$((RANDOM % 9 + 3))"
         kill -9 $! 2>/dev/null && kills=$((kills + 1))
         rc=0
