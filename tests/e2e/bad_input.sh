@@ -584,6 +584,7 @@ jobs += [("cleared", o) for o in skip[::8] if HEADER <= o < end]  # the heap: th
 spread = set(range(0, end, max(8, end // 64))) | set(o for o in skip[::64] if o < end)
 jobs += [("sealed", o) for o in sorted(spread)]
 line = re.compile(r"^charnn-sample: error: checkpoint '[^']*/damaged-\w+-\d+\.h5'(: | is corrupted ).+\n$")
+asan_note = re.compile(r"^==\d+==WARNING: AddressSanitizer failed to allocate 0x[0-9a-f]+ bytes\n", re.M)
 crc = re.compile(r"' is corrupted \((checksum mismatch|damaged header)\)\n$")
 
 def one(job):
@@ -600,6 +601,10 @@ def one(job):
     except subprocess.TimeoutExpired:
         rc, err = "hung (60 s)", ""
     os.unlink(name)
+    # sanitizer builds: libhdf5 asking for an absurd size read from damaged
+    # metadata gets NULL (allocator_may_return_null) with this note; it
+    # handles the NULL, and so must we
+    err = asan_note.sub("", err)
     if rc == 0 and not err and kind == "cleared":
         return job, "loaded", None
     if isinstance(rc, int) and 0 < rc < 128 and line.match(err) and (kind == "cleared" or crc.search(err)):
