@@ -66,7 +66,7 @@ static const opt_spec train_specs[] = {
      .help = "continue from a checkpoint; auto = the latest in --out"},
     {.name = "max-bad-steps", .type = OPT_SIZE, .offset = TRAIN_FIELD(max_bad_steps), .def = "5",
      .min = 0, .max = TRAIN_NO_MAX, .metavar = "N",
-     .help = "skip steps with a non-finite loss or gradient; stop after N in a row (0 = at the first)"},
+     .help = "skip steps with a non-finite loss or gradient; stop at the (N+1)-th in a row (0 = at the first)"},
     {.name = "check-every", .type = OPT_SIZE, .offset = TRAIN_FIELD(check_every), .def = "100",
      .min = 0, .max = TRAIN_NO_MAX, .metavar = "K",
      .help = "compare the ranks' parameters (CRC-64) every K steps and at every save; 0 = at saves only"},
