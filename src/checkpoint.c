@@ -55,11 +55,6 @@ static char *ck_join(const char *dir, const char *name)
     return ck_strf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
 }
 
-static char *ck_xstrdup(const char *s)
-{
-    return ck_strf("%s", s);
-}
-
 /* --------------------------------------------------------- HDF5 errors */
 
 /* Why the last write step failed (first failure wins; reset per write). */
@@ -486,7 +481,7 @@ static int ck_fsync_dir(const char *path)
 /* mkdir -p */
 static int ck_mkdirs(const char *dir)
 {
-    char *p = ck_xstrdup(dir);
+    char *p = xstrdup(dir, "checkpoint path");
     struct stat st;
     int rc = 0;
     for (char *s = p + (p[0] != 0); !rc; s++) {
@@ -598,7 +593,7 @@ static ck_entry *ck_list(DIR *d, size_t *n)
             e = bigger;
         }
         e[*n].step = step;
-        e[(*n)++].name = ck_xstrdup(de->d_name);
+        e[(*n)++].name = xstrdup(de->d_name, "checkpoint path");
     }
     qsort(e, *n, sizeof *e, ck_entry_newer);
     return e;
@@ -853,7 +848,7 @@ static int ck_read_vlen_str(hid_t a, hid_t m, char **out)
     char *s = NULL;
     if (H5Tset_size(m, H5T_VARIABLE) < 0 || H5Aread(a, m, &s) < 0)
         return -1;
-    *out = ck_xstrdup(s ? s : "");
+    *out = xstrdup(s ? s : "", "checkpoint string");
     H5free_memory(s);
     return 0;
 }
@@ -1201,7 +1196,7 @@ static void ck_opt_add(ck_opt_iter *it, const char *key, char *value)
         ck->option_keys = keys;
         ck->option_values = values;
     }
-    ck->option_keys[ck->n_options] = ck_xstrdup(key);
+    ck->option_keys[ck->n_options] = xstrdup(key, "checkpoint option");
     ck->option_values[ck->n_options++] = value;
 }
 
@@ -1400,9 +1395,9 @@ static char *ck_latest_target(const char *dir, uint64_t *below)
         const char *base = strrchr(target, '/');
         if (ck_parse_name(base ? base + 1 : target, below) != 0)
             *below = UINT64_MAX;
-        path = target[0] == '/' ? ck_xstrdup(target) : ck_join(dir, target);
+        path = target[0] == '/' ? xstrdup(target, "checkpoint path") : ck_join(dir, target);
     } else if (lstat(link, &st) == 0) {
-        path = ck_xstrdup(link); /* a copy, not a link */
+        path = xstrdup(link, "checkpoint path"); /* a copy, not a link */
     }
     free(link);
     return path;
@@ -1445,7 +1440,7 @@ int checkpoint_candidates(const char *spec, const char *dir, char ***paths, size
     if (stat(spec, &st) != 0)
         return error_set("checkpoint '%s': %s", spec, strerror(errno));
     *paths = xmalloc(sizeof **paths, "checkpoint list");
-    (*paths)[(*n)++] = ck_xstrdup(spec);
+    (*paths)[(*n)++] = xstrdup(spec, "checkpoint path");
     return 0;
 }
 

@@ -248,8 +248,7 @@ int corpus_h5_open(corpus_h5 *c, const char *path)
 {
     memset(c, 0, sizeof *c);
     c->file = c->dset[0] = c->dset[1] = -1;
-    c->path = xmalloc(strlen(path) + 1, "corpus path");
-    strcpy(c->path, path);
+    c->path = xstrdup(path, "corpus path");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t fapl = ch5_fapl();
     c->file = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, fapl);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static _Thread_local char error_buf[1024];
 static const char *program_name = "charnn";
@@ -67,4 +68,10 @@ void *xmalloc(size_t bytes, const char *what)
 void *xcalloc(size_t count, size_t size, const char *what)
 {
     return check_alloc(calloc(count ? count : 1, size ? size : 1), count * size, what);
+}
+
+char *xstrdup(const char *s, const char *what)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n, what), s, n);
 }

@@ -24,5 +24,7 @@ void warn_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * `what` and the size, and exits. */
 void *xmalloc(size_t bytes, const char *what);
 void *xcalloc(size_t count, size_t size, const char *what);
+/* A copy of the string s, allocated like xmalloc. */
+char *xstrdup(const char *s, const char *what);
 
 #endif

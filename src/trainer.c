@@ -112,7 +112,7 @@ static int read_first_good(trainer *tr, char **paths, size_t n)
             tr->resumed = checkpoint_read(tr->ckpt_path, &tr->ck) == 0;
         }
         if (!tr->resumed)
-            why[i] = strdup(error_message());
+            why[i] = xstrdup(error_message(), "checkpoint error");
     }
     for (size_t j = 0; tr->resumed && j + 1 < i; j++)
         if (tr->comm->rank == 0)

@@ -2,18 +2,10 @@
 # there is the test bad_input.<group>.<name>, e.g. bad_input.train.missing_data).
 # Every case must fail with exactly one "charnn-<prog>: error: ..." line, a
 # non-zero exit below 128, and leave an existing run directory untouched.
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-  ${CMAKE_CURRENT_LIST_DIR}/bad_input.sh)
-file(READ ${CMAKE_CURRENT_LIST_DIR}/bad_input.sh CHARNN_BAD_INPUT_TEXT)
-string(REGEX MATCHALL "\ncase_[a-z0-9]+_[a-z0-9_]+\\(\\)" CHARNN_BAD_INPUT_CASES
-  "${CHARNN_BAD_INPUT_TEXT}")
-if(CHARNN_MPI)
-  set(CHARNN_BAD_INPUT_MPI_ARG "")
-else()
-  set(CHARNN_BAD_INPUT_MPI_ARG --no-mpi) # the multi-rank cases skip
-endif()
-foreach(line ${CHARNN_BAD_INPUT_CASES})
-  string(REGEX REPLACE "^\ncase_([a-z0-9]+)_([a-z0-9_]+)\\(\\)$" "\\1.\\2" name "${line}")
+charnn_script_cases(${CMAKE_CURRENT_LIST_DIR}/bad_input.sh CHARNN_BAD_INPUT_CASES)
+foreach(case ${CHARNN_BAD_INPUT_CASES})
+  string(REGEX MATCH "^([a-z0-9]+)_(.+)$" name "${case}")
+  set(name "${CMAKE_MATCH_1}.${CMAKE_MATCH_2}") # train_missing_data -> train.missing_data
   set(labels bad_input)
   set(timeout 120)
   if(name MATCHES "_mpi$|batch_lt_ranks")
@@ -23,6 +15,6 @@ foreach(line ${CHARNN_BAD_INPUT_CASES})
     set(timeout 900)
   endif()
   charnn_e2e_test(NAME bad_input.${name}
-    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bad_input.sh ${CHARNN_BAD_INPUT_MPI_ARG} ${name}
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bad_input.sh ${CHARNN_E2E_MPI_ARG} ${name}
     LABELS ${labels} TIMEOUT ${timeout})
 endforeach()

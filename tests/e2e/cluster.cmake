@@ -4,12 +4,6 @@
 # (tests/e2e/slurm_requeue.sh: fake srun/scontrol, SIGUSR1 to the ranks,
 # `scontrol requeue`, the requeued job resumes; bitwise equal to an
 # uninterrupted run; well under a minute on 2 cores).
-if(CHARNN_MPI)
-  set(CHARNN_E2E_MPI_ARG "")
-else()
-  set(CHARNN_E2E_MPI_ARG --no-mpi) # one rank instead of two
-endif()
-
 charnn_e2e_test(NAME launch.dry_run.mpirun
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/launch_dry_run.sh mpirun
   LABELS "launch;slurm" TIMEOUT 60)

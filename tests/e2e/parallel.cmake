@@ -2,12 +2,6 @@
 # end to end (tests/e2e/parallel_*.sh, resume_*.sh, sample_*.sh; HDF5
 # comparisons with tests/e2e/h5compare.py). Each takes well under a minute
 # on 2 cores.
-if(CHARNN_MPI)
-  set(CHARNN_E2E_MPI_ARG "")
-else()
-  set(CHARNN_E2E_MPI_ARG --no-mpi) # the scripts skip their multi-rank parts
-endif()
-
 charnn_e2e_test(NAME parallel.equivalence
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/parallel_equivalence.sh ${CHARNN_E2E_MPI_ARG}
   LABELS mpi TIMEOUT 300)

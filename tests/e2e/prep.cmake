@@ -6,14 +6,8 @@
 #   prep.memory       a ~600 MB text prepared and trained on under an
 #                     address-space limit smaller than the text (needs 3 GB
 #                     of free disk, else skipped; about a minute)
-if(CHARNN_MPI)
-  set(CHARNN_E2E_PREP_MPI_ARG "")
-else()
-  set(CHARNN_E2E_PREP_MPI_ARG --no-mpi) # the scripts leave out their multi-rank parts
-endif()
-
 charnn_e2e_test(NAME prep.equivalence
-  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/prep_equivalence.sh ${CHARNN_E2E_PREP_MPI_ARG}
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/prep_equivalence.sh ${CHARNN_E2E_MPI_ARG}
   LABELS "prep;mpi" TIMEOUT 300)
 charnn_e2e_test(NAME prep.min_count
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/prep_min_count.sh
@@ -22,5 +16,5 @@ charnn_e2e_test(NAME prep.cli
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/prep_cli.sh
   LABELS prep TIMEOUT 120)
 charnn_e2e_test(NAME prep.memory
-  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/prep_memory.sh ${CHARNN_E2E_PREP_MPI_ARG}
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/prep_memory.sh ${CHARNN_E2E_MPI_ARG}
   LABELS "prep;mpi" TIMEOUT 600)
