@@ -30,30 +30,60 @@ charnn_say() { printf '%s\n' "$*" >&2; }
 
 # Installs whichever of the named Debian packages are not installed yet.
 # Cheap when nothing is missing (one dpkg-query call, no apt-get at all).
-# Not root: prints what is missing and how to install it, and goes on.
+# Not root: prints the exact apt-get line for what is missing; returns 1 when
+# any of the missing packages is one of CHARNN_PKGS_BUILD (nothing can be
+# built without it), 0 otherwise (the tests that need it skip or fail later).
+# Returns 1 when apt-get fails, with a line saying so.
 charnn_ensure_packages() {
     if ! command -v dpkg-query >/dev/null 2>&1; then
         charnn_say "deps: no dpkg-query (not Debian?); not checking packages: $*"
         return 0
     fi
-    local installed p
-    local -a missing=()
-    installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null |
-        awk '$1 == "ii" { print $2 }')
-    for p in "$@"; do
-        grep -qxF -- "$p" <<<"$installed" || missing+=("$p")
-    done
+    local -a missing
+    mapfile -t missing < <(charnn_missing_packages "$@")
     [ "${#missing[@]}" -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
         charnn_say "deps: missing packages: ${missing[*]}"
-        charnn_say "deps: not root, so not installing; run: sudo apt-get install ${missing[*]}"
+        charnn_say "deps: not root, so not installing them; run as root:"
+        charnn_say "    apt-get install --no-install-recommends ${missing[*]}"
+        if charnn_any_of_build "${missing[@]}"; then
+            charnn_say "deps: error: cannot build without: $(charnn_build_only "${missing[@]}")"
+            return 1
+        fi
         return 0
     fi
     charnn_say "deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q || return 1
-    apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
+    if ! apt-get update -q || ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+        charnn_say "deps: error: apt-get could not install: ${missing[*]}"
+        return 1
+    fi
 }
+
+# Prints, one a line, those of the named packages that are not installed.
+# dpkg-query exits 1 when it knows none of some name: that is an answer
+# (not installed), not a failure, so its status is not read.
+charnn_missing_packages() {
+    local installed p
+    installed=$({ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null || true; } |
+        awk '$1 == "ii" { sub(/:.*/, "", $2); print $2 }')
+    for p in "$@"; do
+        grep -qxF -- "$p" <<<"$installed" || printf '%s\n' "$p"
+    done
+}
+
+# Prints those of the named packages that are in CHARNN_PKGS_BUILD.
+charnn_build_only() {
+    local p b
+    local -a out=()
+    for p in "$@"; do
+        for b in "${CHARNN_PKGS_BUILD[@]}"; do [ "$p" = "$b" ] && out+=("$p"); done
+    done
+    printf '%s\n' "${out[*]}"
+}
+
+# True when any of the named packages is in CHARNN_PKGS_BUILD.
+charnn_any_of_build() { [ -n "$(charnn_build_only "$@")" ]; }
 
 # Environment for running the binaries and tests.
 charnn_env() {
