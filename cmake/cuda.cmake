@@ -20,7 +20,7 @@ set_target_properties(charnn_kernels PROPERTIES POSITION_INDEPENDENT_CODE ON)
 # charnn_core was defined before CUDA was enabled: give it the architectures too
 set_target_properties(charnn_core PROPERTIES CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}")
 target_sources(charnn_core PRIVATE $<TARGET_OBJECTS:charnn_kernels>
-  ${PROJECT_SOURCE_DIR}/src/backend_cuda.c)
+  ${PROJECT_SOURCE_DIR}/src/backend_cuda.c ${PROJECT_SOURCE_DIR}/src/cuda_probe.c)
 target_include_directories(charnn_core PRIVATE ${PROJECT_SOURCE_DIR}/kernels)
 target_link_libraries(charnn_core PUBLIC CUDA::cudart CUDA::cublas)
 target_compile_definitions(charnn_core PUBLIC CHARNN_WITH_CUDA=1)

@@ -4,6 +4,7 @@
 #include "error.h"
 #ifdef CHARNN_WITH_CUDA
 #include "backend_cuda.h"
+#include "cuda_probe.h"
 #endif
 
 #include <string.h>
@@ -19,6 +20,11 @@ int backend_select(const char *device, int local_rank, const backend **out)
         return 0;
     }
 #ifdef CHARNN_WITH_CUDA
+    /* a failing driver (e.g. older than the runtime) is an error, not "no GPU" */
+    cuda_probe_info probe;
+    if (cuda_probe(&probe) < 0)
+        return error_set("--device %s: %s; pass --device cpu to train on the CPU", device,
+                         probe.why);
     backend_cuda_set_device(local_rank); /* node-local rank modulo the visible GPUs */
 #else
     (void)local_rank;
@@ -26,7 +32,7 @@ int backend_select(const char *device, int local_rank, const backend **out)
     const backend *cuda = backend_cuda();
     if (strcmp(device, "cuda") == 0 && !cuda) {
 #ifdef CHARNN_WITH_CUDA
-        return error_set("--device cuda: no CUDA device is visible");
+        return error_set("--device cuda: no CUDA device is visible (%s)", probe.why);
 #else
         return error_set("--device cuda: this build has no CUDA backend "
                          "(rebuild with nvcc available, -DCHARNN_CUDA=ON)");

@@ -100,7 +100,8 @@ const backend *backend_cuda(void);
 
 /* The backend for --device auto|cpu|cuda (auto: CUDA when available), on
  * GPU (local_rank modulo the visible devices); -1 with an error when cuda is
- * asked for and unavailable. */
+ * asked for and unavailable, or when the CUDA driver fails (cuda_probe.h:
+ * e.g. older than the runtime) under auto or cuda. */
 int backend_select(const char *device, int local_rank, const backend **out);
 
 /* Threads for the CPU backend (OpenBLAS and the pointwise loops). */

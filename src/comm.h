@@ -31,6 +31,15 @@ void comm_bcast(void *buf, size_t bytes, int root);
 /* Gathers `bytes[r]` bytes from every rank r into recv on root, in rank order. */
 void comm_gather(const void *send, void *recv, const size_t *bytes, int root);
 
+/* Every rank of this node (the node-local communicator, MPI_Comm_split_type
+ * SHARED) gives `bytes` bytes; recv gets local_size * bytes, in local-rank order. */
+void comm_local_allgather(const void *send, void *recv, size_t bytes);
+
+/* Collective error agreement that keeps the message: when any rank passes
+ * failed != 0, every rank returns -1 with the lowest failing rank's error
+ * message (error_message) set; 0 when none failed (comm_agree.c). */
+int comm_agree_error(int failed);
+
 /* Ends every rank of the job at once (a failure only one rank sees). */
 void comm_abort(int code);
 

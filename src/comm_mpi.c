@@ -104,4 +104,20 @@ void comm_gather(const void *send, void *recv, const size_t *bytes, int root)
     free(displs);
 }
 
+void comm_local_allgather(const void *send, void *recv, size_t bytes)
+{
+    MPI_Comm local;
+    int rank;
+    if (bytes > INT_MAX) {
+        fprintf(stderr, "%s: error: node-local gather too large (%zu bytes)\n",
+                error_program_name(), bytes);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    mpiCheck(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL,
+                                 &local));
+    mpiCheck(MPI_Allgather(send, (int)bytes, MPI_BYTE, recv, (int)bytes, MPI_BYTE, local));
+    mpiCheck(MPI_Comm_free(&local));
+}
+
 void comm_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }

@@ -5,6 +5,7 @@
 
 #include <cuda_runtime_api.h>
 #include <nccl.h>
+#include <string.h>
 #include <time.h>
 
 static struct {
@@ -12,6 +13,7 @@ static struct {
     cudaStream_t stream;  /* the all-reduce's own stream */
     cudaStream_t compute; /* the backend's */
     cudaEvent_t grads_ready;
+    int has_comm, has_stream, has_event;
     int open;
 } nc;
 
@@ -25,7 +27,7 @@ static double nccl_now(void)
 #define NCCL_TRY(call, what)                                                               \
     do {                                                                                   \
         ncclResult_t r_ = (call);                                                          \
-        if (r_ != ncclSuccess)                                                             \
+        if (r_ != ncclSuccess && r_ != ncclInProgress)                                     \
             return error_set("NCCL %s failed at %s:%d: %s", what, __FILE__, __LINE__,      \
                              ncclGetErrorString(r_));                                      \
     } while (0)
@@ -37,16 +39,90 @@ static double nccl_now(void)
                              cudaGetErrorString(e_));                                      \
     } while (0)
 
-int comm_nccl_init(const comm_info *c, void *compute_stream)
+/* The communicator's state (ncclCommGetAsyncError, its own return checked):
+ * ncclSuccess, ncclInProgress, or the error. */
+static ncclResult_t comm_state(void)
+{
+    ncclResult_t state = ncclSuccess;
+    ncclResult_t r = ncclCommGetAsyncError(nc.comm, &state);
+    return r != ncclSuccess ? r : state;
+}
+
+/* Aborts the communicator (a failed or stuck peer) and sets the error. */
+static int abort_with(const char *fmt, const char *detail, double seconds)
+{
+    ncclCommAbort(nc.comm);
+    nc.has_comm = nc.open = 0;
+    if (detail)
+        return error_set(fmt, detail);
+    return error_set(fmt, seconds);
+}
+
+/* Waits until the communicator is ready (nonblocking init), or fails. */
+static int wait_ready(double timeout_s)
+{
+    double t0 = nccl_now();
+    struct timespec pause = {0, 1000000}; /* 1 ms */
+    for (;;) {
+        ncclResult_t st = comm_state();
+        if (st == ncclSuccess)
+            return 0;
+        if (st != ncclInProgress)
+            return abort_with("NCCL communicator init failed: %s", ncclGetErrorString(st), 0);
+        if (nccl_now() - t0 > timeout_s)
+            return abort_with("NCCL communicator init did not finish in %.0f s", NULL,
+                              timeout_s);
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* Rank 0's unique id, agreed on: every rank fails when rank 0 could not get one. */
+static int share_unique_id(const comm_info *c, ncclUniqueId *id)
+{
+    int failed = 0;
+    memset(id, 0, sizeof *id);
+    if (c->rank == 0) {
+        ncclResult_t r = ncclGetUniqueId(id);
+        if (r != ncclSuccess)
+            failed = error_set("NCCL unique id failed: %s", ncclGetErrorString(r)) != 0;
+    }
+    if (comm_agree_error(failed) != 0)
+        return -1;
+    comm_bcast(id, sizeof *id, 0);
+    return 0;
+}
+
+static int create_streams(void)
+{
+    CUDA_TRY(cudaStreamCreateWithFlags(&nc.stream, cudaStreamNonBlocking), "stream");
+    nc.has_stream = 1;
+    CUDA_TRY(cudaEventCreateWithFlags(&nc.grads_ready, cudaEventDisableTiming), "event");
+    nc.has_event = 1;
+    return 0;
+}
+
+/* Nonblocking init (a peer that never joins is a timeout, not a hang). */
+static int init_comm(const comm_info *c, ncclUniqueId id, double timeout_s)
+{
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    NCCL_TRY(ncclCommInitRankConfig(&nc.comm, c->size, id, c->rank, &config),
+             "communicator init");
+    nc.has_comm = 1;
+    return wait_ready(timeout_s);
+}
+
+int comm_nccl_init(const comm_info *c, void *compute_stream, double timeout_s)
 {
     ncclUniqueId id;
-    if (c->rank == 0)
-        NCCL_TRY(ncclGetUniqueId(&id), "unique id");
-    comm_bcast(&id, sizeof id, 0);
+    if (share_unique_id(c, &id) != 0)
+        return -1;
     nc.compute = (cudaStream_t)compute_stream;
-    CUDA_TRY(cudaStreamCreateWithFlags(&nc.stream, cudaStreamNonBlocking), "stream");
-    CUDA_TRY(cudaEventCreateWithFlags(&nc.grads_ready, cudaEventDisableTiming), "event");
-    NCCL_TRY(ncclCommInitRank(&nc.comm, c->size, id, c->rank), "communicator init");
+    if (comm_agree_error(create_streams() != 0) != 0 ||
+        comm_agree_error(init_comm(c, id, timeout_s) != 0) != 0) {
+        comm_nccl_free();
+        return -1;
+    }
     nc.open = 1;
     return 0;
 }
@@ -57,26 +133,19 @@ static int nccl_wait(double timeout_s)
     double t0 = nccl_now();
     struct timespec pause = {0, 100000}; /* 0.1 ms */
     for (;;) {
+        ncclResult_t st = comm_state();
+        if (st != ncclSuccess && st != ncclInProgress)
+            return abort_with("NCCL all-reduce failed: %s (a peer rank died?)",
+                              ncclGetErrorString(st), 0);
         cudaError_t q = cudaStreamQuery(nc.stream);
-        if (q == cudaSuccess)
+        if (q == cudaSuccess && st == ncclSuccess)
             return 0;
-        if (q != cudaErrorNotReady)
+        if (q != cudaSuccess && q != cudaErrorNotReady)
             CUDA_TRY(q, "all-reduce stream");
-        ncclResult_t async = ncclSuccess;
-        ncclCommGetAsyncError(nc.comm, &async);
-        if (async != ncclSuccess) {
-            ncclCommAbort(nc.comm);
-            nc.open = 0;
-            return error_set("NCCL all-reduce failed: %s (a peer rank died?)",
-                             ncclGetErrorString(async));
-        }
-        if (nccl_now() - t0 > timeout_s) {
-            ncclCommAbort(nc.comm);
-            nc.open = 0;
-            return error_set("NCCL all-reduce did not finish in %.0f s: a peer rank died or "
-                             "hangs; ending the job",
-                             timeout_s);
-        }
+        if (nccl_now() - t0 > timeout_s)
+            return abort_with("NCCL all-reduce did not finish in %.0f s: a peer rank died or "
+                              "hangs; ending the job",
+                              NULL, timeout_s);
         nanosleep(&pause, NULL);
     }
 }
@@ -93,7 +162,11 @@ int comm_nccl_allreduce(float *dev, size_t n, double timeout_s)
 
 void comm_nccl_free(void)
 {
-    if (nc.open)
+    if (nc.has_comm)
         ncclCommDestroy(nc.comm);
-    nc.open = 0;
+    if (nc.has_event)
+        cudaEventDestroy(nc.grads_ready);
+    if (nc.has_stream)
+        cudaStreamDestroy(nc.stream);
+    nc.has_comm = nc.has_event = nc.has_stream = nc.open = 0;
 }

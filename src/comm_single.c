@@ -26,4 +26,10 @@ void comm_gather(const void *send, void *recv, const size_t *bytes, int root)
         memmove(recv, send, bytes[0]);
 }
 
+void comm_local_allgather(const void *send, void *recv, size_t bytes)
+{
+    if (bytes)
+        memmove(recv, send, bytes);
+}
+
 void comm_abort(int code) { exit(code); }

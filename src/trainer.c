@@ -7,8 +7,10 @@
 #include "corpus.h"
 #include "corpus_h5.h"
 #include "crc64.h"
+#include "device_agree.h"
 #include "error.h"
 #include "fault.h"
+#include "host_buffer.h"
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
@@ -46,6 +48,7 @@ typedef struct {
     checkpoint ck;                     /* the resumed checkpoint (until loaded) */
     int resumed;
     int nccl;                          /* gradients summed over NCCL on the GPUs */
+    host_buffer staging;               /* GPU ranks without NCCL: the gradient on the host */
     corpus text;           /* the vocabulary; ids only until layout_splits */
     corpus_h5 h5;          /* --data is a CORPUS.h5 (is_h5) */
     int is_h5;
@@ -256,6 +259,11 @@ static void trainer_release(trainer *tr)
     }
     checkpoint_free(&tr->ck);
     corpus_free(&tr->text);
+    host_buffer_free(&tr->staging);
+#ifdef CHARNN_WITH_NCCL
+    if (tr->nccl)
+        comm_nccl_free();
+#endif
     if (tr->is_h5)
         corpus_h5_close(&tr->h5);
 }
@@ -390,27 +398,29 @@ static int setup(trainer *tr, unsigned char *set)
 
 enum { NCCL_TIMEOUT_S = 300 };
 
-/* GPU ranks sum their gradients over NCCL when each has a GPU of its own;
- * ranks sharing a GPU (or a build without NCCL) go through the host MPI
- * all-reduce, with a warning. Collective: called on every rank after setup. */
+/* The ranks agree on the device kind and on NCCL (device_agree.h) before
+ * any NCCL call; GPU ranks without NCCL stage the gradient through one
+ * persistent (pinned) host buffer. Collective: called on every rank after
+ * setup. */
 static int setup_allreduce(trainer *tr)
 {
     const comm_info *cm = tr->comm;
-    if (tr->be == backend_cpu() || cm->size == 1)
+    device_plan plan;
+    if (device_agree(cm, tr->o->device, tr->be != backend_cpu(), &plan) != 0)
+        return -1;
+    if (plan.fake && cm->rank == 0)
+        printf("charnn-train: CHARNN_FAKE_GPUS: %d rank(s), %s\n", cm->size,
+               device_plan_name(&plan));
+    if (cm->size == 1 || tr->be == backend_cpu())
         return 0;
 #ifdef CHARNN_WITH_NCCL
-    if (backend_cuda_device_count() >= cm->local_size) {
+    if (plan.nccl) {
         tr->nccl = 1;
-        return comm_nccl_init(cm, backend_cuda_stream());
+        return comm_nccl_init(cm, backend_cuda_stream(), NCCL_TIMEOUT_S);
     }
-    if (cm->local_rank == 0)
-        warn_print("%d ranks share %d GPU(s) on this node: gradients are summed through "
-                   "host memory over MPI (slower than NCCL)",
-                   cm->local_size, backend_cuda_device_count());
-#else
-    if (cm->rank == 0)
-        warn_print("built without NCCL: GPU gradients are summed through host memory over MPI");
 #endif
+    host_buffer_alloc(&tr->staging, tr->m.layout.n_params * sizeof(float),
+                      "gradient staging buffer");
     return 0;
 }
 
@@ -437,11 +447,10 @@ static void allreduce_grads(trainer *tr, double *loss_sum)
         comm_allreduce_float(tr->m.grads, n);
         return;
     }
-    float *host = xmalloc(n * sizeof *host, "gradient staging buffer");
+    float *host = tr->staging.p; /* setup_allreduce */
     tr->be->download(host, tr->m.grads, n * sizeof *host);
     comm_allreduce_float(host, n);
     tr->be->upload(tr->m.grads, host, n * sizeof *host);
-    free(host);
 }
 
 /* The non-finite value's name ("nan", "inf", "-inf": printf's %g may
