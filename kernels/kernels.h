@@ -29,7 +29,11 @@ cudaError_t k_sumsq(cudaStream_t s, const float *x, size_t n, double *partial, d
 /* *out (device) = sum of parts[0..count) in double, one block (deterministic) */
 cudaError_t k_sum_doubles(cudaStream_t s, const double *parts, size_t count, double *out);
 
-/* embed.cu */
+/* embed.cu: the forward gathers from a transposed copy of w (coalesced);
+ * the backward sorts the ids (stable CUB radix sort) and sums each id's
+ * positions in increasing order: deterministic, bitwise the CPU backend's
+ * sums. Both take their scratch from the stream-ordered pool
+ * (cudaMallocAsync / cudaFreeAsync on `s`). */
 cudaError_t k_embed_fwd(cudaStream_t s, float *out, const float *w, const int32_t *idx,
                         size_t n, size_t g, size_t v);
 cudaError_t k_embed_bwd(cudaStream_t s, float *dw, const float *dout, const int32_t *idx,

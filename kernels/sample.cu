@@ -3,6 +3,9 @@
 
 #define TOPK_BLOCK 256
 
+/* a logit's rank key: NaN counts as -inf, as on the CPU backend */
+__device__ __forceinline__ float topk_key(float x) { return isnan(x) ? -INFINITY : x; }
+
 /* i ranks before j: larger logit, or the same logit and a lower index */
 __device__ __forceinline__ bool ranks_before(float zi, size_t i, float zj, size_t j)
 {
@@ -17,11 +20,11 @@ __global__ void topk_kernel(const float *z, size_t v, size_t k, int32_t *idx_out
 {
     __shared__ float tile[TOPK_BLOCK];
     size_t j = (size_t)blockIdx.x * TOPK_BLOCK + threadIdx.x;
-    float zj = j < v ? z[j] : 0.0f;
+    float zj = j < v ? topk_key(z[j]) : 0.0f;
     size_t rank = j < v ? 0 : k;
     for (size_t base = 0; base < v; base += TOPK_BLOCK) {
         size_t i = base + threadIdx.x;
-        tile[threadIdx.x] = i < v ? z[i] : 0.0f;
+        tile[threadIdx.x] = i < v ? topk_key(z[i]) : 0.0f;
         __syncthreads();
         size_t end = v - base < TOPK_BLOCK ? v - base : TOPK_BLOCK;
         for (size_t q = 0; q < end && rank < k; q++)
@@ -41,7 +44,7 @@ extern "C" cudaError_t k_topk(cudaStream_t s, const float *logits, size_t v, siz
         return cudaSuccess;
     if (k > v)
         k = v;
-    /* slots stay defined (index 0) even if NaN logits leave some unranked */
+    /* every slot is written (NaN ranks as -inf); zeroed first all the same */
     cudaError_t err = cudaMemsetAsync(idx_out, 0, k * sizeof *idx_out, s);
     if (err == cudaSuccess)
         err = cudaMemsetAsync(val_out, 0, k * sizeof *val_out, s);

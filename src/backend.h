@@ -89,8 +89,9 @@ typedef struct backend {
     void (*adam)(real *p, const real *g, real *m, real *v, size_t n, const adam_args *a);
 
     /* the k (1 <= k <= v) largest of v logits, descending (ties: lower
-     * index first), into host arrays idx (k) and val (k); the sampler draws
-     * from them on the host (sampler_pick) */
+     * index first; a NaN logit ranks as -inf and its val is -inf), into
+     * host arrays idx (k) and val (k); the sampler draws from them on the
+     * host (sampler_pick) */
     void (*topk)(const real *logits, size_t v, size_t k, int *idx, real *val);
 } backend;
 

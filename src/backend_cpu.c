@@ -215,13 +215,16 @@ static void cpu_adam(real *p, const real *g, real *m, real *v, size_t n, const a
     }
 }
 
+/* a logit's rank key: NaN counts as -inf (it never wins a top-k slot) */
+static real topk_key(real x) { return isnan(x) ? (real)-INFINITY : x; }
+
 /* top-k candidates: indices of the k largest logits, descending, ties by index */
 static void topk_select(const real *z, size_t v, size_t k, int *idx)
 {
     size_t have = 0;
     for (size_t j = 0; j < v; j++) {
         size_t pos = have < k ? have : k;
-        while (pos > 0 && z[idx[pos - 1]] < z[j])
+        while (pos > 0 && topk_key(z[idx[pos - 1]]) < topk_key(z[j]))
             pos--;
         if (pos >= k)
             continue;
@@ -238,7 +241,7 @@ static void cpu_topk(const real *logits, size_t v, size_t k, int *idx, real *val
 {
     topk_select(logits, v, k, idx);
     for (size_t q = 0; q < k; q++)
-        val[q] = logits[idx[q]];
+        val[q] = topk_key(logits[idx[q]]);
 }
 
 static const backend cpu_backend = {

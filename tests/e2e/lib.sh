@@ -5,7 +5,7 @@ set -euo pipefail
 TRAIN="$CHARNN_BUILD/charnn-train"
 SAMPLE="$CHARNN_BUILD/charnn-sample"
 PREP="$CHARNN_BUILD/charnn-prep"
-PY=/usr/bin/python3 # Debian's python3: torch, h5py, numpy
+PY=${CHARNN_PYTHON:-/usr/bin/python3} # Debian's python3: torch, h5py, numpy (the device check: its own)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 # OpenMP threads that spin at barriers crawl when ctest -j runs tests side by

@@ -1,6 +1,9 @@
 # gpu.cmake — tests of the CUDA backend (included when it is built): parity with the CPU backend (needs a GPU, else skips with 77) and the device Philox against src/rng.c (host only).
+add_library(charnn_gpu_skip STATIC ${CMAKE_CURRENT_LIST_DIR}/gpu_skip.c)
+target_include_directories(charnn_gpu_skip PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(charnn_gpu_skip PUBLIC charnn_core)
 add_executable(test_gpu_parity ${CMAKE_CURRENT_LIST_DIR}/test_parity.c)
-target_link_libraries(test_gpu_parity PRIVATE charnn_core ${MATH_LIBRARY})
+target_link_libraries(test_gpu_parity PRIVATE charnn_gpu_skip charnn_core ${MATH_LIBRARY})
 add_test(NAME gpu.parity COMMAND test_gpu_parity)
 set_tests_properties(gpu.parity PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 900)
 
@@ -9,3 +12,23 @@ target_include_directories(test_rng_cuh PRIVATE ${PROJECT_SOURCE_DIR}/kernels)
 target_link_libraries(test_rng_cuh PRIVATE charnn_core)
 add_test(NAME unit.test_rng_cuh COMMAND test_rng_cuh)
 set_tests_properties(unit.test_rng_cuh PROPERTIES LABELS unit)
+
+add_executable(test_gpu_model ${CMAKE_CURRENT_LIST_DIR}/test_gpu_model.c)
+target_link_libraries(test_gpu_model PRIVATE charnn_gpu_skip charnn_core ${MATH_LIBRARY})
+add_test(NAME gpu.model COMMAND test_gpu_model)
+set_tests_properties(gpu.model PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+add_executable(gpu_probe ${CMAKE_CURRENT_LIST_DIR}/gpu_probe.c)
+target_link_libraries(gpu_probe PRIVATE charnn_gpu_skip)
+
+# train on the GPU, resume on the CPU, sample on both (a small model)
+charnn_e2e_test(NAME gpu.cross_device
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cross_device.sh
+  LABELS gpu TIMEOUT 300)
+
+# without a GPU (CUDA_VISIBLE_DEVICES=-1 hides any), CHARNN_REQUIRE_GPU=1
+# turns every GPU test's skip into a failure that names the CUDA error and
+# the driver and runtime versions; runs on any machine
+charnn_e2e_test(NAME gpu_required.no_device
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/require_gpu.sh
+  LABELS unit TIMEOUT 120)
