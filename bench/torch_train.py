@@ -1,7 +1,7 @@
-# torch_train.py — the PyTorch (CPU) twin of one charnn-train run, timed the same way (chars/s after warm-up).
+# torch_train.py — the PyTorch twin of one charnn-train run (CPU, or CUDA with cuDNN), timed the same way (chars/s after warm-up).
 """usage: /usr/bin/python3 bench/torch_train.py --data FILE [options]
 
-Trains exactly what `charnn-train --cell lstm` trains, for a fixed number of
+Trains exactly what `charnn-train --cell lstm|gru` trains, for a fixed number of
 steps, and reports the throughput over the steps after the warm-up:
 
   * corpus: the file's characters (UTF-8), vocabulary = sorted distinct
@@ -12,13 +12,17 @@ steps, and reports the throughput over the steps after the warm-up:
     [jM, (j+1)M) of every row, the target is the next character of the text;
     the hidden state is carried from one window to the next (detached) and
     reset at the start of each epoch;
-  * model: F.one_hot(x).float() -> nn.LSTM(V, H, L, batch_first=True,
+  * model: F.one_hot(x).float() -> nn.LSTM or nn.GRU (V, H, L, batch_first=True,
     dropout=p) -> nn.Dropout(p) (charnn drops the last layer's output too) ->
     nn.Linear(H, V); loss = mean cross-entropy over the N*M positions;
   * update: clip_grad_norm_(5) then Adam(lr) (betas 0.9/0.999, eps 1e-8).
 
 Threads: torch.set_num_threads(T) and OPENBLAS_NUM_THREADS=T (Debian's torch
 does its GEMMs through the system OpenBLAS, as charnn does).
+
+--device cuda: on the GPU (nn.LSTM/nn.GRU run cuDNN's fused kernels); the
+result adds peak_mem_mib (torch.cuda.max_memory_allocated over the timed
+steps' whole run). --encoding: the corpus's text encoding (e.g. gb18030).
 
 Prints one human line per log interval and, at the end, one line
 `RESULT {json}` with chars_per_s, ms_per_batch, first_loss (step 1),
@@ -48,6 +52,9 @@ def parse_args(argv):
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--encoding", default="utf-8")
     a = p.parse_args(argv)
     if a.steps <= a.warmup:
         p.error("--steps must exceed --warmup")
@@ -66,7 +73,8 @@ def main(argv):
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
 
-    with open(a.data, encoding="utf-8") as f:
+    dev = torch.device(a.device)
+    with open(a.data, encoding=a.encoding) as f:
         text = f.read()
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -83,14 +91,15 @@ def main(argv):
         sys.exit(f"torch_train.py: training text has {len(train)} characters, "
                  f"needs at least {N * M + 1}")
     stride = windows * M
-    X = train[: N * stride].view(N, stride)
-    Y = train[1: N * stride + 1].view(N, stride)
+    X = train[: N * stride].view(N, stride).to(dev)
+    Y = train[1: N * stride + 1].view(N, stride).to(dev)
+    rnn_class = nn.LSTM if a.cell == "lstm" else nn.GRU
 
     class CharLSTM(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(V, a.hidden, a.layers, batch_first=True,
-                                dropout=a.dropout if a.layers > 1 else 0.0)
+            self.lstm = rnn_class(V, a.hidden, a.layers, batch_first=True,
+                                  dropout=a.dropout if a.layers > 1 else 0.0)
             self.drop = nn.Dropout(a.dropout)
             self.fc = nn.Linear(a.hidden, V)
 
@@ -98,12 +107,12 @@ def main(argv):
             out, state = self.lstm(F.one_hot(x, V).float(), state)
             return self.fc(self.drop(out)).reshape(-1, V), state
 
-    net = CharLSTM()
+    net = CharLSTM().to(dev)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     n_params = sum(p.numel() for p in net.parameters())
     print(f"torch_train.py: torch {torch.__version__}, {torch.get_num_threads()} thread(s) | "
-          f"lstm {a.layers}x{a.hidden}, vocab {V}, {n_params} params | {N * stride} chars "
+          f"{a.cell} {a.layers}x{a.hidden}, {a.device}, vocab {V}, {n_params} params | {N * stride} chars "
           f"train, batch {N}x{M} ({windows} windows/epoch)", flush=True)
 
     state = None
@@ -117,7 +126,7 @@ def main(argv):
         x = X[:, j * M:(j + 1) * M]
         y = Y[:, j * M:(j + 1) * M]
         logits, state = net(x, state)
-        state = tuple(s.detach() for s in state)
+        state = tuple(s.detach() for s in state) if a.cell == "lstm" else state.detach()
         loss = F.cross_entropy(logits, y.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -150,6 +159,9 @@ def main(argv):
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
     }
+    if a.device == "cuda":
+        res["peak_mem_mib"] = torch.cuda.max_memory_allocated() / 2**20
+        res["gpu"] = torch.cuda.get_device_name()
     print("RESULT " + json.dumps(res), flush=True)
 
 

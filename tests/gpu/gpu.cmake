@@ -32,3 +32,10 @@ charnn_e2e_test(NAME gpu.cross_device
 charnn_e2e_test(NAME gpu_required.no_device
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/require_gpu.sh
   LABELS unit TIMEOUT 120)
+
+# the device check's CPU-side part (tests/gpu/check): bundle, configure,
+# build without MPI against the unpacked Debian packages (~2 min first, then
+# the downloads are cached in the build directory)
+charnn_e2e_test(NAME gpu_bundle.build
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bundle_ci.sh
+  LABELS bundle TIMEOUT 600)

@@ -3,7 +3,7 @@
  * forward (no targets), a training pass with dropout 0, the carried state
  * exported from one device and imported on the other, cross-entropy over
  * more than 65535 rows (the kernel's grid wraps), and GPU training repeated
- * bitwise (the deterministic embedding backward). Exits 77 when no GPU is
+ * bitwise (the deterministic embedding backward), top-k with NaN logits. Exits 77 when no GPU is
  * usable (1 under CHARNN_REQUIRE_GPU=1). */
 #include "backend.h"
 #include "gpu_skip.h"
@@ -187,6 +187,32 @@ static real *gpu_training(const shape *s, int steps)
     return p;
 }
 
+/* top-k with NaN logits (ranked as -inf) on both backends: the same
+ * candidates and values */
+static void test_topk_nan(size_t v, size_t k)
+{
+    real *z = zalloc(v * sizeof *z);
+    for (size_t j = 0; j < v; j++)
+        z[j] = j % 7 == 0 ? NAN : (real)(rng_uniform(3, 4, 0, 0, (uint32_t)j) * 8 - 4);
+    real *d = gpu->alloc(v * sizeof *d, "logits");
+    gpu->upload(d, z, v * sizeof *z);
+    int *ic = zalloc(k * sizeof *ic), *ig = zalloc(k * sizeof *ig);
+    real *vc = zalloc(k * sizeof *vc), *vg = zalloc(k * sizeof *vg);
+    cpu->topk(z, v, k, ic, vc);
+    gpu->topk(d, v, k, ig, vg);
+    char what[64];
+    snprintf(what, sizeof what, "top-k with NaN logits v=%zu k=%zu", v, k);
+    check(memcmp(ic, ig, k * sizeof *ic) == 0 && memcmp(vc, vg, k * sizeof *vc) == 0, what,
+          "candidates differ", 1);
+    check(!isnan(vg[0]), what, "NaN in slot 0", 1);
+    gpu->free(d);
+    free(z);
+    free(ic);
+    free(ig);
+    free(vc);
+    free(vg);
+}
+
 static void test_repeatable(const shape *s)
 {
     net probe;
@@ -199,8 +225,11 @@ static void test_repeatable(const shape *s)
     free(b);
 }
 
-int main(void)
+/* test_gpu_model [--small]: --small leaves out the large shapes (for
+ * compute-sanitizer, tests/gpu/check) */
+int main(int argc, char **argv)
 {
+    int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
     cpu = backend_cpu();
     gpu = backend_cuda();
     if (!gpu)
@@ -213,8 +242,13 @@ int main(void)
         test_train_pass((cell_kind)c, &small, 0.5, "dropout 0.5");
         test_state_transfer((cell_kind)c, &small);
     }
-    test_train_pass(CELL_LSTM, &wide, 0, "70000-row cross-entropy");
-    test_repeatable(&notebook_ish);
+    test_topk_nan(65, 5);
+    test_topk_nan(65, 65);
+    if (!small_only) {
+        test_topk_nan(4447, 50);
+        test_train_pass(CELL_LSTM, &wide, 0, "70000-row cross-entropy");
+        test_repeatable(&notebook_ish);
+    }
     printf("%d of %d checks failed\n", failures, checks);
     return failures ? 1 : 0;
 }

@@ -1,0 +1,33 @@
+#!/bin/bash
+# bundle_ci.sh — the CPU-side part of the device check (tests/gpu/check), in
+# CI: tests/gpu/prepare-bundle (apt-get downloads cached in the build
+# directory), tests/gpu/bundle-build (-DCHARNN_MPI=OFF -DCHARNN_CUDA=ON
+# against the unpacked .debs, every non-system library from the bundle), then
+# the bundle-built charnn-train trains a few CPU steps and its GPU probe
+# reports. Skips (77) when apt-get cannot download (no network, not Debian).
+set -euo pipefail
+. "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
+command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || skip "not a Debian machine"
+B=$CHARNN_BUILD/gpu-bundle
+rc=0
+CHARNN_GPU_DEB_CACHE=$CHARNN_BUILD/gpu-debs "$CHARNN_SOURCE/tests/gpu/prepare-bundle" "$B" \
+    >"$WORK/prepare.log" 2>&1 || rc=$?
+if [ $rc != 0 ]; then
+    cat "$WORK/prepare.log"
+    grep -q "apt-get download .* failed" "$WORK/prepare.log" && skip "apt-get download failed (offline?)"
+    fail "prepare-bundle: exit $rc"
+fi
+tail -1 "$WORK/prepare.log"
+size=$(du -sm "$B" | cut -f1)
+[ "$size" -le 60 ] || fail "the bundle is $size MiB: over what a device run can carry (64 MiB)"
+CHARNN_JOBS=${CHARNN_JOBS:-2} "$CHARNN_SOURCE/tests/gpu/bundle-build" "$B" "$CHARNN_BUILD/gpu-bundle-build"
+BB=$CHARNN_BUILD/gpu-bundle-build
+gen_text english 20000 4 "$WORK/t.txt"
+"$BB/charnn-train" --data "$WORK/t.txt" --out "$WORK/run" --steps 3 --hidden 16 --layers 1 \
+    --batch 4 --seq 16 --device auto --threads 1 >"$WORK/train.log" 2>&1 ||
+    { cat "$WORK/train.log"; fail "the bundle-built charnn-train failed"; }
+grep -q "^done: step 3" "$WORK/train.log" || { cat "$WORK/train.log"; fail "no 'done: step 3'"; }
+rc=0
+"$BB/tests/gpu_probe" bundle >"$WORK/probe.log" 2>&1 || rc=$?
+[ $rc = 0 ] || [ $rc = 77 ] || { cat "$WORK/probe.log"; fail "gpu_probe: exit $rc"; }
+echo "ok: bundle $size MiB; built; trained; $(cat "$WORK/probe.log")"
