@@ -10,14 +10,14 @@
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 
-NO_MPI=0
-
 # agree NAME SPEC WANT_STATUS [ARGS...]: 3 ranks under CHARNN_FAKE_GPUS=SPEC
 # into $WORK/NAME.{log,err}; the status must be WANT_STATUS, within 120 s
 # (a rank left waiting in a collective would hang until the timeout).
 agree() {
     local name=$1 spec=$2 want=$3 rc=0
     shift 3
+    [ "$NO_MPI" = 0 ] || skip "built without MPI (the agreement needs several ranks)"
+    command -v mpirun >/dev/null || skip "mpirun not found"
     [ -f "$WORK/t.txt" ] || gen_text english 20000 3 "$WORK/t.txt"
     CHARNN_FAKE_GPUS=$spec timeout 120 mpirun -np 3 --oversubscribe --bind-to none \
         -x CHARNN_FAKE_GPUS "$TRAIN" --data "$WORK/t.txt" --out "$WORK/$name" --steps 2 \
@@ -77,12 +77,4 @@ case_bad_spec() {
 
 # ---- main ----
 
-[ "${1:-}" = --no-mpi ] && { NO_MPI=1; shift; }
-if [ "${1:-}" = --list ]; then
-    declare -F | sed -n 's/^declare -f case_//p'
-    exit 0
-fi
-declare -F "case_${1:-}" >/dev/null || fail "unknown case '${1:-}' (try --list)"
-[ "$NO_MPI" = 0 ] || skip "built without MPI (the agreement needs several ranks)"
-command -v mpirun >/dev/null || skip "mpirun not found"
-"case_$1"
+case_main "$@"

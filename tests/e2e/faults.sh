@@ -12,7 +12,6 @@ set -euo pipefail
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
 OPTS=(--hidden 24 --layers 2 --batch 6 --seq 16 --dropout 0.3 --lr 0.01 --eval-every 0
       --log-every 1 --device cpu --threads 1)
-NO_MPI=0
 
 # ---- helpers ----
 
@@ -287,10 +286,4 @@ case_bad_spec() {
 
 # ---- main ----
 
-[ "${1:-}" = --no-mpi ] && { NO_MPI=1; shift; }
-if [ "${1:-}" = --list ]; then
-    declare -F | sed -n 's/^declare -f case_//p'
-    exit 0
-fi
-declare -F "case_${1:-}" >/dev/null || fail "unknown case '${1:-}' (try --list)"
-"case_$1"
+case_main "$@"

@@ -34,3 +34,17 @@ skip() {
     echo "skipped: $*"
     exit 77
 }
+
+# case_main [--no-mpi] CASE | --list: for the scripts whose tests are their
+# functions case_NAME (charnn_script_cases): runs case_CASE, NO_MPI=1 after
+# --no-mpi (the build has no MPI); --list prints the cases
+case_main() {
+    NO_MPI=0
+    [ "${1:-}" = --no-mpi ] && { NO_MPI=1; shift; }
+    if [ "${1:-}" = --list ]; then
+        declare -F | sed -n 's/^declare -f case_//p'
+        exit 0
+    fi
+    declare -F "case_${1:-}" >/dev/null || fail "unknown case '${1:-}' (try --list)"
+    "case_$1"
+}

@@ -6,6 +6,7 @@
  * bitwise (the deterministic embedding backward), top-k with NaN logits. Exits 77 when no GPU is
  * usable (1 under CHARNN_REQUIRE_GPU=1). */
 #include "backend.h"
+#include "error.h"
 #include "gpu_skip.h"
 #include "model.h"
 #include "optim.h"
@@ -28,15 +29,7 @@ typedef struct {
     model_work w;
 } net;
 
-static void *zalloc(size_t bytes)
-{
-    void *p = calloc(1, bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "out of host memory\n");
-        exit(1);
-    }
-    return p;
-}
+static void *zalloc(size_t bytes) { return xcalloc(1, bytes ? bytes : 1, "test buffer"); }
 
 static void check(int ok, const char *what, const char *detail, double x)
 {
