@@ -7,7 +7,8 @@
 #   3. the resumed model sampled on the GPU and on the CPU (--argmax): both
 #      print the requested length, the GPU sample repeats bitwise; --score of
 #      a held-out text agrees between the devices within 1e-4 (relative)
-# Exits 77 without a usable GPU (1 under CHARNN_REQUIRE_GPU=1: tests/gpu/check).
+# Exits 77 without a GPU (1 when the driver fails, or under CHARNN_REQUIRE_GPU=1:
+# tests/gpu/gpu_skip.h).
 # Options (defaults: a small model on a generated text, well under a minute):
 #   --steps N --cpu-steps K (default N) --hidden H --layers L --batch B --seq S
 #   --data FILE

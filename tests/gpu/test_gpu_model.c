@@ -3,8 +3,8 @@
  * forward (no targets), a training pass with dropout 0, the carried state
  * exported from one device and imported on the other, cross-entropy over
  * more than 65535 rows (the kernel's grid wraps), and GPU training repeated
- * bitwise (the deterministic embedding backward), top-k with NaN logits. Exits 77 when no GPU is
- * usable (1 under CHARNN_REQUIRE_GPU=1). */
+ * bitwise (the deterministic embedding backward), top-k with NaN logits. Exits 77 when there
+ * is no GPU, 1 when the driver fails or under CHARNN_REQUIRE_GPU=1 (gpu_skip.h). */
 #include "backend.h"
 #include "error.h"
 #include "gpu_skip.h"

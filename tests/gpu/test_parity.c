@@ -1,4 +1,4 @@
-/* test_parity.c — the CUDA backend against the CPU backend: every primitive on awkward sizes, then whole model passes and 20 Adam steps; exits 77 when no GPU is visible (1 under CHARNN_REQUIRE_GPU=1). */
+/* test_parity.c — the CUDA backend against the CPU backend: every primitive on awkward sizes, then whole model passes and 20 Adam steps; exits 77 when there is no GPU, 1 when the driver fails or under CHARNN_REQUIRE_GPU=1 (gpu_skip.h). */
 #include "backend.h"
 #include "backend_cuda.h"
 #include "gpu_skip.h"
