@@ -77,4 +77,4 @@ case_bad_spec() {
 
 # ---- main ----
 
-case_main "$@"
+dispatch_cases "$@"

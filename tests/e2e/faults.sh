@@ -286,4 +286,4 @@ case_bad_spec() {
 
 # ---- main ----
 
-case_main "$@"
+dispatch_cases "$@"

@@ -35,10 +35,10 @@ skip() {
     exit 77
 }
 
-# case_main [--no-mpi] CASE | --list: for the scripts whose tests are their
+# dispatch_cases [--no-mpi] CASE | --list: for the scripts whose tests are their
 # functions case_NAME (charnn_script_cases): runs case_CASE, NO_MPI=1 after
 # --no-mpi (the build has no MPI); --list prints the cases
-case_main() {
+dispatch_cases() {
     NO_MPI=0
     [ "${1:-}" = --no-mpi ] && { NO_MPI=1; shift; }
     if [ "${1:-}" = --list ]; then
