@@ -13,6 +13,7 @@ typedef struct {
     /* data */
     char data[OPT_PATH_MAX];     /* --data PATH */
     char encoding[64];           /* --encoding NAME (utf-8) */
+    char newline[8];             /* --newline keep|lf (lf) */
     double val_frac;             /* --val-frac F in [0, 1) (0.05) */
     /* model */
     char cell[8];                /* --cell lstm|gru|rnn (lstm) */

@@ -80,6 +80,8 @@ static int merge_checkpoint_options(trainer *tr, unsigned char *set)
             continue;
         const char *saved = checkpoint_option(&tr->ck, s->name);
         if (!saved && (s->flags & OPT_ARCH))
+            saved = s->legacy; /* a checkpoint from before the option */
+        if (!saved && (s->flags & OPT_ARCH))
             return error_set("checkpoint '%s' lacks option '%s'", tr->ckpt_path, s->name);
         opts_format(&t, s, mine, sizeof mine);
         if (set[i] && (s->flags & OPT_ARCH) && strcmp(mine, saved) != 0)
@@ -305,10 +307,11 @@ static int option_given(trainer *tr, unsigned char *set, const char *name)
     return s && set[s - t.specs];
 }
 
-/* A CORPUS.h5 fixes the split and the encoding: --val-frac and --encoding,
+/* A CORPUS.h5 fixes the split, the encoding and the line ends: --val-frac,
+ * --encoding and --newline,
  * given or taken from the resumed checkpoint, must agree with it; when
  * neither, they take its values (so that checkpoints record them). */
-static int h5_options(trainer *tr, int given_vf, int given_enc)
+static int h5_options(trainer *tr, int given_vf, int given_enc, int given_nl)
 {
     train_options *o = tr->o;
     const corpus_h5 *h = &tr->h5;
@@ -333,6 +336,17 @@ static int h5_options(trainer *tr, int given_vf, int given_enc)
                          "from %s text: resume needs the same text",
                          tr->ckpt_path, o->encoding, o->data, h->encoding);
     }
+    if ((given_nl || tr->resumed) && strcmp(o->newline, h->newline) != 0) {
+        if (given_nl)
+            return error_set("--newline %s contradicts corpus '%s' (prepared with --newline %s); "
+                             "drop --newline, or run charnn-prep again",
+                             o->newline, o->data, h->newline);
+        return error_set("checkpoint '%s' was trained with --newline %s, corpus '%s' was "
+                         "prepared with --newline %s: resume needs the same text",
+                         tr->ckpt_path, o->newline, o->data, h->newline);
+    }
+    if (!given_nl && !tr->resumed)
+        snprintf(o->newline, sizeof o->newline, "%s", h->newline);
     if (!given_vf && !tr->resumed)
         o->val_frac = h->val_frac;
     if (!given_enc && !tr->resumed)
@@ -343,15 +357,17 @@ static int h5_options(trainer *tr, int given_vf, int given_enc)
 /* --data: a CORPUS.h5 from charnn-prep (told by its HDF5 signature, not its
  * name) gives the vocabulary and the split; its ids are read later, a
  * rank's rows at a time. Anything else is a text, decoded whole here. */
-static int load_data(trainer *tr, int given_vf, int given_enc)
+static int load_data(trainer *tr, int given_vf, int given_enc, int given_nl)
 {
     const train_options *o = tr->o;
+    newline_mode nl;
     if (!corpus_h5_detect(o->data))
-        return corpus_load(&tr->text, o->data, o->encoding);
+        return newline_parse(o->newline, "--newline", &nl) ||
+               corpus_load(&tr->text, o->data, o->encoding, nl);
     if (corpus_h5_open(&tr->h5, o->data) != 0)
         return -1;
     tr->is_h5 = 1;
-    if (h5_options(tr, given_vf, given_enc) != 0)
+    if (h5_options(tr, given_vf, given_enc, given_nl) != 0)
         return -1;
     tr->text.vocab = tr->h5.vocab;
     tr->text.vocab_size = tr->h5.vocab_size;
@@ -366,6 +382,7 @@ static int setup(trainer *tr, unsigned char *set)
     /* before the checkpoint's options are merged into `set` */
     int given_vf = option_given(tr, set, "val-frac");
     int given_enc = option_given(tr, set, "encoding");
+    int given_nl = option_given(tr, set, "newline");
     if (load_resume(tr, set) != 0)
         return -1;
     if (!o->data[0])
@@ -376,7 +393,7 @@ static int setup(trainer *tr, unsigned char *set)
     if (tr->be != backend_cpu())
         backend_cuda_tf32(o->tf32);
 #endif
-    if (load_data(tr, given_vf, given_enc) != 0)
+    if (load_data(tr, given_vf, given_enc, given_nl) != 0)
         return -1;
     if (tr->resumed && check_vocab(tr) != 0)
         return -1;
@@ -822,6 +839,9 @@ static void print_banner(const trainer *tr)
            tr->train.lay.rows * tr->train.lay.stride, o->batch, o->seq, tr->train.lay.windows,
            tr->comm->size, tr->be->name,
            tr->resumed ? "resuming" : "fresh start");
+    char nl[160];
+    if (newline_describe(&tr->text.nl, nl, sizeof nl)[0])
+        printf("charnn-train: %s: %s\n", o->data, nl);
     if (tr->resumed)
         printf("resumed from %s at step %llu\n", tr->ckpt_path, (unsigned long long)tr->step);
     fflush(stdout);
