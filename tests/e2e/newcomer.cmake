@@ -4,3 +4,6 @@
 charnn_e2e_test(NAME deps.ensure_packages
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/deps_check.sh
   LABELS "unit;deps" TIMEOUT 60)
+charnn_e2e_test(NAME newline.crlf
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/newline_check.sh
+  LABELS "newline;sample;prep;resume" TIMEOUT 300)
