@@ -59,6 +59,10 @@ static const opt_spec train_specs[] = {
     /* output */
     {.name = "out", .type = OPT_STRING, TRAIN_TEXT(out), .def = "runs/default", .flags = OPT_RUN, .metavar = "DIR",
      .help = "run directory (checkpoints, metrics)"},
+    {.name = "max-minutes", .type = OPT_REAL, .offset = TRAIN_FIELD(max_minutes), .def = "0",
+     .min = 0, .max = TRAIN_NO_MAX, .flags = OPT_RUN, .metavar = "T",
+     .help = "end the run within T minutes of its start, the final validation and "
+             "checkpoint included (exit 0); 0 = no limit"},
     {.name = "save-every", .type = OPT_SIZE, .offset = TRAIN_FIELD(save_every), .def = "1000",
      .min = 0, .max = TRAIN_NO_MAX, .metavar = "K",
      .help = "checkpoint every K steps; 0 = only at the end"},

@@ -59,6 +59,9 @@ typedef struct {
     metrics mt;
     profile prof;                      /* --profile: this log interval's phase times */
     double t_start, t_log, t_saved, chars_log;
+    uint64_t step_start;               /* the step this invocation started from */
+    double t_begin;                    /* the process's start: --max-minutes counts from it */
+    double t_eval;                     /* seconds the last validation pass took (0: none yet) */
 } trainer;
 
 static void options_table(trainer *tr, opt_table *t, unsigned char *set)
@@ -722,7 +725,10 @@ static void log_progress(trainer *tr)
         profile_report(&tr->prof, tr->comm->rank, tr->comm->size, &tr->mt, tr->step);
     if (tr->comm->rank != 0)
         return;
-    format_eta(per_step * (double)(tr->total - tr->step), eta, sizeof eta);
+    double left = per_step * (double)(tr->total - tr->step);
+    if (tr->o->max_minutes > 0) /* the time limit may come first */
+        left = fmin(left, fmax(0, tr->o->max_minutes * 60.0 - (t - tr->t_begin)));
+    format_eta(left, eta, sizeof eta);
     if (!isnan(tr->val_loss))
         snprintf(val, sizeof val, "  val %.4f", tr->val_loss);
     if (tr->bad_in_row > 0) /* the loss shown is the last good step's */
@@ -736,7 +742,9 @@ static void log_progress(trainer *tr)
 
 static void run_eval(trainer *tr)
 {
+    double t0 = profile_now();
     tr->val_loss = evaluate(tr);
+    tr->t_eval = profile_now() - t0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
     metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, profile_now() - tr->t_start);
     if (tr->comm->rank == 0) {
@@ -747,18 +755,60 @@ static void run_eval(trainer *tr)
 
 static int every(size_t k, uint64_t step) { return k > 0 && step % k == 0; }
 
-enum { AGENDA_STOP = 1, AGENDA_SAVE = 2 };
+enum { AGENDA_STOP = 1, AGENDA_SAVE = 2, AGENDA_TIME_UP = 4 };
+
+/* Seconds the run still needs after its last step: the final validation
+ * pass (as long as the last one took; before any, half a training step per
+ * validation window, a forward pass being about a third of a step). */
+static double final_cost(const trainer *tr, double now)
+{
+    if (!tr->has_val)
+        return 0;
+    if (tr->t_eval > 0)
+        return tr->t_eval;
+    double steps = (double)(tr->step - tr->step_start);
+    double per_step = steps > 0 ? (now - tr->t_start) / steps : 0;
+    return 0.5 * per_step * (double)tr->val.lay.windows;
+}
+
+/* 1 when --max-minutes (counted from the start of the process: MPI's
+ * start-up and loading the data included) leaves no time for another step:
+ * the next one and the final validation would end past it. At least one
+ * step is taken. */
+static int time_up(const trainer *tr)
+{
+    double now = profile_now(), limit = tr->o->max_minutes * 60.0;
+    double steps = (double)(tr->step - tr->step_start);
+    if (limit <= 0 || steps == 0)
+        return 0;
+    double per_step = (now - tr->t_start) / steps;
+    return now - tr->t_begin + per_step + final_cost(tr, now) > limit;
+}
 
 /* What this rank asks for before the next step: a stop (a signal arrived)
- * and, on rank 0 whose clock decides, a save due by --save-minutes. Every
- * rank acts on the OR over all ranks, so they all agree. */
+ * and, on rank 0 whose clock decides, a save due by --save-minutes and the
+ * end of --max-minutes. Every rank acts on the OR over all ranks, so they
+ * all agree. */
 static int agenda(const trainer *tr)
 {
     int flags = stop_signal() ? AGENDA_STOP : 0;
     double due = tr->o->save_minutes * 60.0;
     if (tr->comm->rank == 0 && due > 0 && profile_now() - tr->t_saved >= due)
         flags |= AGENDA_SAVE;
+    if (tr->comm->rank == 0 && time_up(tr))
+        flags |= AGENDA_TIME_UP;
     return flags;
+}
+
+/* --max-minutes is reached: this step is the last of the run. */
+static void end_at_time_limit(trainer *tr)
+{
+    if (tr->comm->rank == 0) {
+        printf("--max-minutes %g: ending at step %llu (of %llu)\n", tr->o->max_minutes,
+               (unsigned long long)tr->step, (unsigned long long)tr->total);
+        fflush(stdout);
+    }
+    tr->total = tr->step;
 }
 
 /* A stop signal reached some rank: checkpoint at this step boundary (all
@@ -781,10 +831,15 @@ static int train_loop(trainer *tr)
     uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
     int save_due = 0;
     tr->t_start = tr->t_log = tr->t_saved = profile_now();
+    tr->step_start = tr->step;
     while (tr->step < tr->total) {
         int flags = comm_or(agenda(tr));
         if (flags & AGENDA_STOP)
             return stop_now(tr, saved);
+        if (flags & AGENDA_TIME_UP) {
+            end_at_time_limit(tr);
+            break;
+        }
         if (train_step(tr) != 0)
             return TRAIN_EXIT_DIVERGED;
         /* a periodic save waits for a good step: it always follows one */
@@ -871,6 +926,7 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.o = o;
     tr.comm = comm;
     tr.val_loss = NAN;
+    tr.t_begin = profile_now() - process_age(); /* --max-minutes counts from the start */
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
     if (!agreed_ok(setup(&tr, set) == 0 && open_metrics(&tr) == 0, comm)) {
         trainer_release(&tr);
