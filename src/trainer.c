@@ -508,6 +508,8 @@ static void inject_step_faults(trainer *tr, uint64_t number, double *loss_sum)
     }
     if (fault_at_step("inf-loss", number))
         *loss_sum = INFINITY;
+    if (fault_at_step("leak", number))
+        fault_leak(number);
 }
 
 /* Test-only: after step `number`, the last rank's first parameter moves by

@@ -8,6 +8,12 @@ charnn_e2e_test(NAME deps.ensure_packages
 charnn_e2e_test(NAME newline.crlf
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/newline_check.sh
   LABELS "newline;sample;prep;resume" TIMEOUT 300)
+# sanitizer builds: a planted leak must be reported (tests/sanitize/planted_leak.sh)
+if(CHARNN_SANITIZE)
+  charnn_e2e_test(NAME sanitize.planted_leak
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/sanitize/planted_leak.sh
+    LABELS "sanitize" TIMEOUT 60)
+endif()
 charnn_e2e_test(NAME demo.max_minutes
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/max_minutes.sh
   LABELS "demo;resume" TIMEOUT 120)
