@@ -79,14 +79,15 @@ int fault_at_step(const char *kind, uint64_t step)
 /* The pointer passes through a volatile variable, so the allocation is
  * made (not optimised away), and is then overwritten: nothing refers to the
  * block once this frame is gone. */
+static void *volatile fault_leaked; /* fault_leak's block passes through here */
+
 __attribute__((noinline)) void fault_leak(uint64_t step)
 {
-    static void *volatile last;
     char *p = malloc(4096);
     if (p)
         snprintf(p, 4096, "charnn: fault injection: leaked at step %" PRIu64, step);
-    last = p;
-    last = NULL;
+    fault_leaked = p;
+    fault_leaked = NULL;
 }
 
 void fault_point(const char *point)

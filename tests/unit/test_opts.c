@@ -135,7 +135,7 @@ static void test_train_defaults(void **state)
     (void)state;
     train_fx *fx = train_new();
     const train_options *o = &fx->o;
-    assert_int_equal(train_opts_count(), 30);
+    assert_int_equal(train_opts_count(), 31);
     assert_string_equal(o->config, "");
     assert_string_equal(o->data, "");
     assert_string_equal(o->encoding, "utf-8");
@@ -155,6 +155,7 @@ static void test_train_defaults(void **state)
     assert_string_equal(o->out, "runs/default");
     assert_int_equal(o->save_every, 1000);
     assert_true(o->save_minutes == 0);
+    assert_true(o->max_minutes == 0);
     assert_int_equal(o->profile, 0);
     assert_int_equal(o->tf32, 0);
     assert_int_equal(o->keep, 5);
