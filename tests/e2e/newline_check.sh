@@ -11,7 +11,8 @@
 cd "$WORK"
 EXPECT=(bash "$CHARNN_SOURCE/tests/e2e/expect_error.sh")
 gen_text english 30000 7 lf.txt
-sed 's/$/\r/' lf.txt >crlf.txt              # CRLF line ends; the last line's CR is a lone one
+sed 's/$/\r/' lf.txt >crlf.txt              # CRLF line ends,
+printf 'end\r' >>crlf.txt                   # and a lone CR at the end, whatever lf.txt ends with
 SMALL=(--hidden 16 --layers 1 --batch 4 --seq 20 --threads 1 --save-every 0 --eval-every 0)
 
 vocab_has_cr() { "$PY" -c 'import h5py, sys; sys.exit(0 if 13 in list(h5py.File(sys.argv[1])["/vocab"][:]) else 1)' "$1"; }
