@@ -23,9 +23,7 @@ typedef struct {
     uint64_t steps; /* training steps in the interval */
 } profile;
 
-/* Wall-clock seconds (monotonic). */
-double profile_now(void);
-/* Adds the time since *t0 to phase and sets *t0 to now. */
+/* Adds the time since *t0 (os_now, osutil.h) to phase and sets *t0 to now. */
 void profile_lap(profile *p, prof_phase phase, double *t0);
 /* Collective: gathers every rank's interval to rank 0, which writes
  * {"type":"profile","step","steps","ranks","ms_per_step":{phase:{"min",

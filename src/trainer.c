@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
+#include "osutil.h"
 #include "profile.h"
 #include "shard.h"
 #include "stop.h"
@@ -507,7 +508,7 @@ static int train_step(trainer *tr)
     const train_options *o = tr->o;
     split *s = &tr->train;
     size_t window = tr->step % s->lay.windows;
-    double t0 = profile_now();
+    double t0 = os_now();
     if (window == 0)
         model_work_reset(&s->w, &tr->m);
     split_window(s, window);
@@ -578,7 +579,7 @@ static double evaluate(trainer *tr)
 {
     split *s = &tr->val;
     model_pass pass = {0};
-    double sum = 0, t0 = profile_now();
+    double sum = 0, t0 = os_now();
     model_work_reset(&s->w, &tr->m);
     for (size_t j = 0; j < s->lay.windows; j++) {
         split_window(s, j);
@@ -673,7 +674,7 @@ static int write_checkpoint(trainer *tr)
 /* Checks the replicas (never saves drifted parameters), then writes. */
 static int save(trainer *tr)
 {
-    double t0 = profile_now();
+    double t0 = os_now();
     if (check_replicas(tr) != 0)
         return -1;
     int rc = write_checkpoint(tr);
@@ -693,7 +694,7 @@ static void format_eta(double s, char *buf, size_t len)
 
 static void log_progress(trainer *tr)
 {
-    double t = profile_now(), dt = t - tr->t_log;
+    double t = os_now(), dt = t - tr->t_log;
     double cps = dt > 0 ? tr->chars_log / dt : 0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
     double per_step = dt / ((double)tr->chars_log / (double)(tr->o->batch * tr->o->seq));
@@ -721,7 +722,7 @@ static void run_eval(trainer *tr)
 {
     tr->val_loss = evaluate(tr);
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
-    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, profile_now() - tr->t_start);
+    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, os_now() - tr->t_start);
     if (tr->comm->rank == 0) {
         printf("step %llu  val_loss %.4f\n", (unsigned long long)tr->step, tr->val_loss);
         fflush(stdout);
@@ -739,7 +740,7 @@ static int agenda(const trainer *tr)
 {
     int flags = stop_signal() ? AGENDA_STOP : 0;
     double due = tr->o->save_minutes * 60.0;
-    if (tr->comm->rank == 0 && due > 0 && profile_now() - tr->t_saved >= due)
+    if (tr->comm->rank == 0 && due > 0 && os_now() - tr->t_saved >= due)
         flags |= AGENDA_SAVE;
     return flags;
 }
@@ -763,7 +764,7 @@ static int train_loop(trainer *tr)
     const train_options *o = tr->o;
     uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
     int save_due = 0;
-    tr->t_start = tr->t_log = tr->t_saved = profile_now();
+    tr->t_start = tr->t_log = tr->t_saved = os_now();
     while (tr->step < tr->total) {
         int flags = comm_or(agenda(tr));
         if (flags & AGENDA_STOP)
