@@ -112,18 +112,18 @@ static int ck_w_image(const char *name, const checkpoint *ck, ck_image *im, size
 {
     hid_t fapl = ck_core_fapl(im, ck_size_guess(ck)), fcpl = ck_fcpl();
     hid_t f = fapl < 0 || fcpl < 0 ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
-    int rc = f < 0 ? h5u_fail() : ck_write_contents(f, ck);
+    int rc = f < 0 ? h5u_fail() : 0;
     ssize_t n = -1;
-    if (!rc && H5Fflush(f, H5F_SCOPE_LOCAL) < 0)
-        rc = h5u_fail();
-    if (!rc && (n = H5Fget_file_image(f, NULL, 0)) < 0)
-        rc = h5u_fail();
-    if (f >= 0 && H5Fclose(f) < 0)
-        rc = h5u_fail();
-    if (fapl >= 0)
+    if (fapl >= 0) /* the file keeps its own copies */
         H5Pclose(fapl);
     if (fcpl >= 0)
         H5Pclose(fcpl);
+    if (!rc)
+        rc = ck_write_contents(f, ck);
+    if (!rc && (H5Fflush(f, H5F_SCOPE_LOCAL) < 0 || (n = H5Fget_file_image(f, NULL, 0)) < 0))
+        rc = h5u_fail();
+    if (f >= 0 && H5Fclose(f) < 0)
+        rc = h5u_fail();
     if (!rc && (!im->mem || im->size < CK_SEAL_BYTES || (size_t)n > im->size - CK_SEAL_BYTES))
         rc = h5u_fail_errno(ENOMEM);
     *len = rc ? 0 : CK_SEAL_BYTES + (size_t)n;

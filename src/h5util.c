@@ -179,6 +179,16 @@ hid_t h5u_attr_open(const h5u_attrs *o, const char *name)
     return a;
 }
 
+/* Closes the attribute a and its type t (either may be -1); returns rc. */
+static int h5u_attr_close(hid_t a, hid_t t, int rc)
+{
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
 /* The value read (signed or not) against [lo, hi]. */
 static int h5u_u64_range(const h5u_attrs *o, const char *name, int64_t sv, int is_signed,
                          uint64_t lo, uint64_t hi, uint64_t *out)
@@ -229,11 +239,7 @@ int h5u_attr_f64(const h5u_attrs *o, const char *name, double *out)
         rc = h5u_err(o, "attribute %s%s%s has a damaged floating-point type", H5U_AT(o, name));
     else if (!rc && H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
         rc = h5u_err(o, "cannot read attribute %s%s%s", H5U_AT(o, name));
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return rc;
+    return h5u_attr_close(a, t, rc);
 }
 
 static int h5u_read_vlen_str(hid_t a, hid_t m, char **out)
@@ -284,9 +290,5 @@ int h5u_attr_str(const h5u_attrs *o, const char *name, size_t max, char **out)
         rc = h5u_err(o, "attribute %s%s%s is not a string", H5U_AT(o, name));
     else if (!rc && h5u_read_str(a, t, max, out) < 0)
         rc = h5u_err(o, "cannot read attribute %s%s%s", H5U_AT(o, name));
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return rc;
+    return h5u_attr_close(a, t, rc);
 }
