@@ -1,5 +1,6 @@
 /* corpus_h5.c — reading a CORPUS.h5 written by charnn-prep (see corpus_h5.h). */
 #include "corpus_h5.h"
+#include "newline.h"
 
 #include "error.h"
 #include "h5util.h"
@@ -159,6 +160,13 @@ static int ch5_header(corpus_h5 *c)
         ch5_attr_f64(c, "val_frac", &c->val_frac) ||
         ch5_attr_str(c, "encoding", c->encoding, sizeof c->encoding))
         return -1;
+    snprintf(c->newline, sizeof c->newline, "keep"); /* written before the attribute existed */
+    if (H5Aexists(c->file, "newline") > 0 &&
+        ch5_attr_str(c, "newline", c->newline, sizeof c->newline))
+        return -1;
+    newline_mode nm;
+    if (newline_parse(c->newline, "attribute newline", &nm) != 0)
+        return ch5_err(c->path, "attribute newline = \"%s\" is neither keep nor lf", c->newline);
     uint64_t n = c->n_train + c->n_val;
     if (n < c->n_train || n > (uint64_t)SIZE_MAX / 2)
         return ch5_err(c->path, "n_train + n_val is too large");

@@ -192,6 +192,12 @@ static FILE *prep_open_input(const char *path, uint64_t *size)
     return f;
 }
 
+/* The line-end mode of the options (newline NULL: lf, the default). */
+static newline_mode prep_newline(const prep_options *o)
+{
+    return o->newline && strcmp(o->newline, "keep") == 0 ? NEWLINE_KEEP : NEWLINE_LF;
+}
+
 /* Streams input `k` through the decoder into sink. */
 static int prep_pass_file(prep_state *S, size_t k, prep_sink sink, uint64_t *bytes)
 {
@@ -207,6 +213,7 @@ static int prep_pass_file(prep_state *S, size_t k, prep_sink sink, uint64_t *byt
         fclose(f);
         return -1;
     }
+    st.nl.mode = prep_newline(S->o);
     int rc = 0, eof = 0;
     *bytes = 0;
     while (!rc && !eof) {
@@ -319,6 +326,7 @@ static int prep_attrs(prep_state *S)
     const prep_options *o = S->o;
     const prep_summary *sum = S->sum;
     const char *format = CORPUS_H5_FORMAT, *enc = o->encoding;
+    const char *nl = newline_name(prep_newline(o));
     hsize_t k = o->n_inputs;
     int rc = prep_attr_strs(S, "format", 0, &format);
     if (!rc)
@@ -335,6 +343,8 @@ static int prep_attrs(prep_state *S)
         rc = prep_attr(S, "val_frac", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &o->val_frac);
     if (!rc)
         rc = prep_attr_strs(S, "encoding", 0, &enc);
+    if (!rc)
+        rc = prep_attr_strs(S, "newline", 0, &nl);
     if (!rc)
         rc = prep_attr_strs(S, "sources", k, o->inputs);
     if (!rc)
