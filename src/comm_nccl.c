@@ -2,6 +2,7 @@
 #include "comm_nccl.h"
 
 #include "error.h"
+#include "osutil.h"
 
 #include <cuda_runtime_api.h>
 #include <nccl.h>
@@ -14,13 +15,6 @@ static struct {
     cudaEvent_t grads_ready;
     int open;
 } nc;
-
-static double nccl_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 #define NCCL_TRY(call, what)                                                               \
     do {                                                                                   \
@@ -54,7 +48,7 @@ int comm_nccl_init(const comm_info *c, void *compute_stream)
 /* Waits for the all-reduce, watching for a failed peer and the timeout. */
 static int nccl_wait(double timeout_s)
 {
-    double t0 = nccl_now();
+    double t0 = os_now();
     struct timespec pause = {0, 100000}; /* 0.1 ms */
     for (;;) {
         cudaError_t q = cudaStreamQuery(nc.stream);
@@ -70,7 +64,7 @@ static int nccl_wait(double timeout_s)
             return error_set("NCCL all-reduce failed: %s (a peer rank died?)",
                              ncclGetErrorString(async));
         }
-        if (nccl_now() - t0 > timeout_s) {
+        if (os_now() - t0 > timeout_s) {
             ncclCommAbort(nc.comm);
             nc.open = 0;
             return error_set("NCCL all-reduce did not finish in %.0f s: a peer rank died or "

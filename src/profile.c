@@ -3,6 +3,7 @@
 
 #include "comm.h"
 #include "error.h"
+#include "osutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,6 @@
 
 static const char *const phase_names[PROF_PHASES] = {"data",       "compute", "allreduce",
                                                      "optim",      "checkpoint", "eval"};
-
-double profile_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 double process_age(void)
 {
@@ -44,7 +38,7 @@ double process_age(void)
 
 void profile_lap(profile *p, prof_phase phase, double *t0)
 {
-    double t = profile_now();
+    double t = os_now();
     p->seconds[phase] += t - *t0;
     *t0 = t;
 }

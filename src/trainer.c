@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
+#include "osutil.h"
 #include "profile.h"
 #include "shard.h"
 #include "stop.h"
@@ -529,7 +530,7 @@ static int train_step(trainer *tr)
     const train_options *o = tr->o;
     split *s = &tr->train;
     size_t window = tr->step % s->lay.windows;
-    double t0 = profile_now();
+    double t0 = os_now();
     if (window == 0)
         model_work_reset(&s->w, &tr->m);
     split_window(s, window);
@@ -600,7 +601,7 @@ static double evaluate(trainer *tr)
 {
     split *s = &tr->val;
     model_pass pass = {0};
-    double sum = 0, t0 = profile_now();
+    double sum = 0, t0 = os_now();
     model_work_reset(&s->w, &tr->m);
     for (size_t j = 0; j < s->lay.windows; j++) {
         split_window(s, j);
@@ -695,7 +696,7 @@ static int write_checkpoint(trainer *tr)
 /* Checks the replicas (never saves drifted parameters), then writes. */
 static int save(trainer *tr)
 {
-    double t0 = profile_now();
+    double t0 = os_now();
     if (check_replicas(tr) != 0)
         return -1;
     int rc = write_checkpoint(tr);
@@ -715,7 +716,7 @@ static void format_eta(double s, char *buf, size_t len)
 
 static void log_progress(trainer *tr)
 {
-    double t = profile_now(), dt = t - tr->t_log;
+    double t = os_now(), dt = t - tr->t_log;
     double cps = dt > 0 ? tr->chars_log / dt : 0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
     double per_step = dt / ((double)tr->chars_log / (double)(tr->o->batch * tr->o->seq));
@@ -744,11 +745,11 @@ static void log_progress(trainer *tr)
 
 static void run_eval(trainer *tr)
 {
-    double t0 = profile_now();
+    double t0 = os_now();
     tr->val_loss = evaluate(tr);
-    tr->t_eval = profile_now() - t0;
+    tr->t_eval = os_now() - t0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
-    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, profile_now() - tr->t_start);
+    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, os_now() - tr->t_start);
     if (tr->comm->rank == 0) {
         printf("step %llu  val_loss %.4f\n", (unsigned long long)tr->step, tr->val_loss);
         fflush(stdout);
@@ -779,7 +780,7 @@ static double final_cost(const trainer *tr, double now)
  * step is taken. */
 static int time_up(const trainer *tr)
 {
-    double now = profile_now(), limit = tr->o->max_minutes * 60.0;
+    double now = os_now(), limit = tr->o->max_minutes * 60.0;
     double steps = (double)(tr->step - tr->step_start);
     if (limit <= 0 || steps == 0)
         return 0;
@@ -795,7 +796,7 @@ static int agenda(const trainer *tr)
 {
     int flags = stop_signal() ? AGENDA_STOP : 0;
     double due = tr->o->save_minutes * 60.0;
-    if (tr->comm->rank == 0 && due > 0 && profile_now() - tr->t_saved >= due)
+    if (tr->comm->rank == 0 && due > 0 && os_now() - tr->t_saved >= due)
         flags |= AGENDA_SAVE;
     if (tr->comm->rank == 0 && time_up(tr))
         flags |= AGENDA_TIME_UP;
@@ -832,7 +833,7 @@ static int train_loop(trainer *tr)
     const train_options *o = tr->o;
     uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
     int save_due = 0;
-    tr->t_start = tr->t_log = tr->t_saved = profile_now();
+    tr->t_start = tr->t_log = tr->t_saved = os_now();
     tr->step_start = tr->step;
     while (tr->step < tr->total) {
         int flags = comm_or(agenda(tr));
@@ -928,7 +929,7 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.o = o;
     tr.comm = comm;
     tr.val_loss = NAN;
-    tr.t_begin = profile_now() - process_age(); /* --max-minutes counts from the start */
+    tr.t_begin = os_now() - process_age(); /* --max-minutes counts from the start */
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
     if (!agreed_ok(setup(&tr, set) == 0 && open_metrics(&tr) == 0, comm)) {
         trainer_release(&tr);
