@@ -14,7 +14,14 @@
  *   /state/c      float32 (rows, layers, hidden): LSTM only
  *   /options      group, one string attribute per training option
  * The first 512 bytes are an HDF5 user block holding a text header with
- * the length and CRC-64 of the rest (checkpoint_seal.h). */
+ * the length and CRC-64 of the rest (checkpoint_seal.h).
+ *
+ * The files: checkpoint_store.c (a directory of checkpoints: the atomic
+ * write, latest.h5, retention, resume candidates), checkpoint_image.c (the
+ * sealed file built in memory), checkpoint_writer.c (the schema written),
+ * checkpoint_guard.c (the checks before HDF5 parses a file),
+ * checkpoint_reader.c (the schema read and validated), checkpoint_seal.c
+ * (the header). */
 #ifndef CHARNN_CHECKPOINT_H
 #define CHARNN_CHECKPOINT_H
 
@@ -22,6 +29,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The largest model a checkpoint may hold (the reader refuses larger). */
+#define CK_MAX_VOCAB ((uint64_t)1 << 21)
+#define CK_MAX_HIDDEN 65536u
+#define CK_MAX_LAYERS 64u
 
 typedef struct {
     param_layout layout;  /* cell, vocab, hidden, layers, tensor table */

@@ -2,6 +2,7 @@
 #include "comm_nccl.h"
 
 #include "error.h"
+#include "osutil.h"
 
 #include <cuda_runtime_api.h>
 #include <nccl.h>
@@ -16,13 +17,6 @@ static struct {
     int has_comm, has_stream, has_event;
     int open;
 } nc;
-
-static double nccl_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 #define NCCL_TRY(call, what)                                                               \
     do {                                                                                   \
@@ -61,7 +55,7 @@ static int abort_with(const char *fmt, const char *detail, double seconds)
 /* Waits until the communicator is ready (nonblocking init), or fails. */
 static int wait_ready(double timeout_s)
 {
-    double t0 = nccl_now();
+    double t0 = os_now();
     struct timespec pause = {0, 1000000}; /* 1 ms */
     for (;;) {
         ncclResult_t st = comm_state();
@@ -69,7 +63,7 @@ static int wait_ready(double timeout_s)
             return 0;
         if (st != ncclInProgress)
             return abort_with("NCCL communicator init failed: %s", ncclGetErrorString(st), 0);
-        if (nccl_now() - t0 > timeout_s)
+        if (os_now() - t0 > timeout_s)
             return abort_with("NCCL communicator init did not finish in %.0f s", NULL,
                               timeout_s);
         nanosleep(&pause, NULL);
@@ -130,7 +124,7 @@ int comm_nccl_init(const comm_info *c, void *compute_stream, double timeout_s)
 /* Waits for the all-reduce, watching for a failed peer and the timeout. */
 static int nccl_wait(double timeout_s)
 {
-    double t0 = nccl_now();
+    double t0 = os_now();
     struct timespec pause = {0, 100000}; /* 0.1 ms */
     for (;;) {
         ncclResult_t st = comm_state();
@@ -142,7 +136,7 @@ static int nccl_wait(double timeout_s)
             return 0;
         if (q != cudaSuccess && q != cudaErrorNotReady)
             CUDA_TRY(q, "all-reduce stream");
-        if (nccl_now() - t0 > timeout_s)
+        if (os_now() - t0 > timeout_s)
             return abort_with("NCCL all-reduce did not finish in %.0f s: a peer rank died or "
                               "hangs; ending the job",
                               NULL, timeout_s);

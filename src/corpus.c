@@ -333,6 +333,8 @@ int corpus_stream_feed(corpus_stream *s, const char *bytes, size_t len, int fina
         return rc;
     size_t skip = !s->started && s->n > 0 && s->out[0] == 0xFEFF; /* a leading BOM */
     s->started |= s->n > 0;
+    if (s->n > skip)
+        s->n = skip + newline_apply(&s->nl, s->out + skip, s->n - skip);
     *cps = s->out ? s->out + skip : corpus_none; /* never NULL, even for 0 code points */
     *n = s->n - skip;
     return 0;
@@ -535,7 +537,7 @@ int corpus_map(const uint32_t *vocab, size_t vocab_size, const uint32_t *cps, si
 
 /* ---- whole corpus ---- */
 
-int corpus_load(corpus *c, const char *path, const char *encoding)
+int corpus_load(corpus *c, const char *path, const char *encoding, newline_mode newline)
 {
     memset(c, 0, sizeof *c);
     char *bytes;
@@ -550,6 +552,8 @@ int corpus_load(corpus *c, const char *path, const char *encoding)
     free(bytes);
     if (rc)
         return -1;
+    c->nl.mode = newline;
+    n = newline_apply(&c->nl, cps, n);
     if (n == 0) {
         free(cps);
         return error_set("data file '%s' has no characters", path);

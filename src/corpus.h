@@ -2,6 +2,8 @@
 #ifndef CHARNN_CORPUS_H
 #define CHARNN_CORPUS_H
 
+#include "newline.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +12,7 @@ typedef struct {
     size_t vocab_size;
     uint32_t *ids;      /* (n) index into vocab of each character of the text */
     size_t n;
+    newline_fold nl;    /* the text's line ends: counted, folded with --newline lf */
 } corpus;
 
 /* Reads the whole file at `path`. Errors (missing, unreadable, empty):
@@ -43,11 +46,13 @@ typedef struct {
     uint32_t *out;             /* the last chunk's code points */
     size_t n, cap;
     unsigned char *chunk;      /* iconv output */
+    newline_fold nl;           /* line ends: set nl.mode after open (default keep) */
 } corpus_stream;
 
 /* Unknown encoding: -1 (as corpus_decode). `what` is copied. */
 int corpus_stream_open(corpus_stream *s, const char *encoding, const char *what);
-/* Decodes the next chunk; *cps (n of them, never NULL) stays valid until the next call.
+/* Decodes the next chunk; *cps (n of them, never NULL) stays valid until the next call;
+ * its line ends folded as s->nl.mode says (counted in s->nl either way).
  * final: the last chunk (an incomplete sequence at its end is an error);
  * a final call with len 0 ends the text. Errors: -1, as corpus_decode's. */
 int corpus_stream_feed(corpus_stream *s, const char *bytes, size_t len, int final,
@@ -64,9 +69,9 @@ int vocab_build(const uint32_t *cps, size_t n, uint32_t **vocab, size_t *vocab_s
 /* Index of cp in vocab (binary search), or -1 when absent. */
 long vocab_index(const uint32_t *vocab, size_t vocab_size, uint32_t cp);
 
-/* read + decode + vocab_build + map every character to its index.
- * Empty text (after decoding) is an error. */
-int corpus_load(corpus *c, const char *path, const char *encoding);
+/* read + decode + line ends (newline_apply, counted in c->nl) + vocab_build
+ * + map every character to its index. Empty text (after decoding) is an error. */
+int corpus_load(corpus *c, const char *path, const char *encoding, newline_mode newline);
 
 /* Maps cps to ids through an existing vocabulary (e.g. a checkpoint's).
  * Characters outside it: -1 and an error naming up to 10 of them, quoted

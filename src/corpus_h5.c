@@ -1,7 +1,10 @@
 /* corpus_h5.c — reading a CORPUS.h5 written by charnn-prep (see corpus_h5.h). */
 #include "corpus_h5.h"
+#include "newline.h"
 
 #include "error.h"
+#include "h5util.h"
+#include "vocab.h"
 
 #include <hdf5.h>
 
@@ -20,130 +23,53 @@ _Static_assert(sizeof(hid_t) == sizeof(int64_t), "hid_t is stored as int64_t");
 /* "corpus 'PATH': <message>" */
 #define ch5_err(path, ...) error_about("corpus", (path), __VA_ARGS__)
 
-/* Reading only: no file locking (it fails on some network file systems,
- * and every rank opens the file), and closing the file closes all in it. */
-static hid_t ch5_fapl(void)
-{
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0)
-        return -1;
-    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
-#if H5_VERSION_GE(1, 12, 1) || (H5_VERSION_GE(1, 10, 7) && !H5_VERSION_GE(1, 11, 0))
-    H5Pset_file_locking(fapl, 0, 1);
-#endif
-    return fapl;
-}
-
 int corpus_h5_detect(const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-#if H5_VERSION_GE(1, 12, 0)
-    hid_t fapl = ch5_fapl();
-    htri_t ok = fapl < 0 ? -1 : H5Fis_accessible(path, fapl);
+    h5u_quiet();
+    hid_t fapl = h5u_read_fapl();
+    int ok = fapl < 0 ? -1 : h5u_is_hdf5(path, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
-#else
-    htri_t ok = H5Fis_hdf5(path);
-#endif
     return ok > 0;
 }
 
-/* ---- attributes ---- */
+/* ---- attributes of the root ---- */
 
-/* An integer type whose bits lie inside its 1, 2, 4 or 8 bytes (a damaged
- * type would make HDF5 1.10 read outside the value). */
-static int ch5_int_type_sane(hid_t t)
+static h5u_attrs ch5_attrs(const corpus_h5 *c)
 {
-    size_t size = H5Tget_size(t), prec = H5Tget_precision(t);
-    int off = H5Tget_offset(t);
-    H5T_order_t order = H5Tget_order(t);
-    return H5Tget_class(t) == H5T_INTEGER &&
-           (size == 1 || size == 2 || size == 4 || size == 8) && prec > 0 && off >= 0 &&
-           (size_t)off + prec <= 8 * size && (order == H5T_ORDER_LE || order == H5T_ORDER_BE);
-}
-
-/* The scalar (one-value) attribute `name` of the root, or -1 with an error. */
-static hid_t ch5_attr(const corpus_h5 *c, const char *name)
-{
-    if (H5Aexists(c->file, name) <= 0)
-        return ch5_err(c->path, "missing attribute %s", name);
-    hid_t a = H5Aopen(c->file, name, H5P_DEFAULT);
-    hid_t s = a < 0 ? -1 : H5Aget_space(a);
-    hssize_t n = s < 0 ? -1 : H5Sget_simple_extent_npoints(s);
-    if (s >= 0)
-        H5Sclose(s);
-    if (n != 1) {
-        if (a >= 0)
-            H5Aclose(a);
-        return ch5_err(c->path, "attribute %s is not a single value", name);
-    }
+    h5u_attrs a = {"corpus", c->path, c->file, ""};
     return a;
 }
 
+/* An unsigned integer attribute of the root. */
 static int ch5_attr_u64(const corpus_h5 *c, const char *name, uint64_t *out)
 {
-    hid_t a = ch5_attr(c, name);
-    if (a < 0)
-        return -1;
-    hid_t t = H5Aget_type(a);
-    int ok = t >= 0 && ch5_int_type_sane(t) && H5Tget_sign(t) == H5T_SGN_NONE &&
-             H5Aread(a, H5T_NATIVE_UINT64, out) >= 0;
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    return ok ? 0 : ch5_err(c->path, "attribute %s is not an unsigned integer", name);
+    h5u_attrs at = ch5_attrs(c);
+    return h5u_attr_u64(&at, name, 0, UINT64_MAX, out);
 }
 
+/* A finite floating-point attribute of the root. */
 static int ch5_attr_f64(const corpus_h5 *c, const char *name, double *out)
 {
-    hid_t a = ch5_attr(c, name);
-    if (a < 0)
+    h5u_attrs at = ch5_attrs(c);
+    if (h5u_attr_f64(&at, name, out) != 0)
         return -1;
-    hid_t t = H5Aget_type(a);
-    int ok = t >= 0 && H5Tget_class(t) == H5T_FLOAT &&
-             (H5Tget_size(t) == 4 || H5Tget_size(t) == 8) &&
-             H5Aread(a, H5T_NATIVE_DOUBLE, out) >= 0 && isfinite(*out);
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    return ok ? 0 : ch5_err(c->path, "attribute %s is not a finite number", name);
+    return isfinite(*out) ? 0 : ch5_err(c->path, "attribute %s is not a finite number", name);
 }
 
-/* A string attribute (variable or fixed length) into buf[len]. */
+/* A string attribute of the root (variable or fixed length) into buf[len]. */
 static int ch5_attr_str(const corpus_h5 *c, const char *name, char *buf, size_t len)
 {
-    hid_t a = ch5_attr(c, name);
-    if (a < 0)
+    h5u_attrs at = ch5_attrs(c);
+    char *s = NULL;
+    if (h5u_attr_str(&at, name, CH5_MAX_STR, &s) != 0)
         return -1;
-    hid_t t = H5Aget_type(a), m = H5Tcopy(H5T_C_S1);
-    int ok = t >= 0 && m >= 0 && H5Tget_class(t) == H5T_STRING &&
-             H5Tset_cset(m, H5Tget_cset(t)) >= 0;
-    if (ok && H5Tis_variable_str(t) > 0) {
-        char *s = NULL;
-        ok = H5Tset_size(m, H5T_VARIABLE) >= 0 && H5Aread(a, m, &s) >= 0;
-        if (ok)
-            snprintf(buf, len, "%s", s ? s : "");
-        H5free_memory(s);
-    } else if (ok) {
-        size_t n = H5Tget_size(t);
-        char *s = n > 0 && n <= CH5_MAX_STR ? xmalloc(n + 1, "corpus attribute") : NULL;
-        ok = s && H5Tset_size(m, n + 1) >= 0 && H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
-             H5Aread(a, m, s) >= 0;
-        if (ok) {
-            s[n] = 0;
-            snprintf(buf, len, "%s", s);
-        }
-        free(s);
-    }
-    if (m >= 0)
-        H5Tclose(m);
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    return ok ? 0 : ch5_err(c->path, "attribute %s is not a string", name);
+    snprintf(buf, len, "%s", s);
+    free(s);
+    return 0;
 }
 
 /* ---- datasets ---- */
@@ -164,7 +90,8 @@ static hid_t ch5_dset(const corpus_h5 *c, const char *name, uint64_t *n, int any
     int rc = 0;
     if (t < 0 || s < 0 || rank < 0)
         rc = ch5_err(c->path, "dataset %s is unreadable", name);
-    else if (!ch5_int_type_sane(t) || H5Tget_sign(t) != H5T_SGN_NONE || H5Tget_size(t) > 4)
+    else if (H5Tget_class(t) != H5T_INTEGER || !h5u_type_sane(t) ||
+             H5Tget_sign(t) != H5T_SGN_NONE || H5Tget_size(t) > 4)
         rc = ch5_err(c->path, "dataset %s is not of an unsigned integer type of at most 32 bits",
                      name);
     else if (rank != 1 || H5Sget_simple_extent_dims(s, dims, NULL) < 0)
@@ -197,13 +124,12 @@ static int ch5_vocab(corpus_h5 *c)
     uint32_t *v = rc ? NULL : xmalloc((size_t)n * sizeof *v, "corpus vocabulary");
     if (!rc && H5Dread(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
         rc = ch5_err(c->path, "dataset /vocab is corrupted (checksum or read error)");
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (v[i] > 0x10FFFF || (v[i] >= 0xD800 && v[i] <= 0xDFFF))
-            rc = ch5_err(c->path, "/vocab[%zu] = %" PRIu32 " is not a Unicode code point", i,
-                         v[i]);
-        else if (i && v[i] <= v[i - 1])
-            rc = ch5_err(c->path, "/vocab is not strictly increasing at index %zu", i);
-    }
+    size_t at = 0;
+    vocab_problem bad = rc ? VOCAB_OK : vocab_check(v, (size_t)n, &at);
+    if (bad == VOCAB_NOT_SCALAR)
+        rc = ch5_err(c->path, "/vocab[%zu] = %" PRIu32 " is not a Unicode code point", at, v[at]);
+    else if (bad == VOCAB_NOT_INCREASING)
+        rc = ch5_err(c->path, "/vocab is not strictly increasing at index %zu", at);
     H5Dclose(d);
     if (rc) {
         free(v);
@@ -234,6 +160,13 @@ static int ch5_header(corpus_h5 *c)
         ch5_attr_f64(c, "val_frac", &c->val_frac) ||
         ch5_attr_str(c, "encoding", c->encoding, sizeof c->encoding))
         return -1;
+    snprintf(c->newline, sizeof c->newline, "keep"); /* written before the attribute existed */
+    if (H5Aexists(c->file, "newline") > 0 &&
+        ch5_attr_str(c, "newline", c->newline, sizeof c->newline))
+        return -1;
+    newline_mode nm;
+    if (newline_parse(c->newline, "attribute newline", &nm) != 0)
+        return ch5_err(c->path, "attribute newline = \"%s\" is neither keep nor lf", c->newline);
     uint64_t n = c->n_train + c->n_val;
     if (n < c->n_train || n > (uint64_t)SIZE_MAX / 2)
         return ch5_err(c->path, "n_train + n_val is too large");
@@ -249,8 +182,8 @@ int corpus_h5_open(corpus_h5 *c, const char *path)
     memset(c, 0, sizeof *c);
     c->file = c->dset[0] = c->dset[1] = -1;
     c->path = xstrdup(path, "corpus path");
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fapl = ch5_fapl();
+    h5u_quiet();
+    hid_t fapl = h5u_read_fapl();
     c->file = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);

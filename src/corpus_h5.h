@@ -9,6 +9,7 @@
  *   /val     same type         (n_val) the ids that follow /train in the text
  *   attributes of /: format = "charnn-corpus", version = 1, n_train, n_val,
  *     n_unknown, min_count (uint64), val_frac (float64), encoding (string),
+ *     newline (string, "keep" or "lf"; optional, absent = "keep"),
  *     sources (strings), source_bytes, source_chars (uint64, one per source). */
 #ifndef CHARNN_CORPUS_H5_H
 #define CHARNN_CORPUS_H5_H
@@ -32,6 +33,7 @@ typedef struct {
     uint64_t n_train, n_val, n_unknown, min_count;
     double val_frac;
     char encoding[64];
+    char newline[8];           /* "keep" | "lf"; "keep" when the file predates the attribute */
 } corpus_h5;
 
 /* 1 when path is an HDF5 file (by its signature, not its name), else 0

@@ -23,7 +23,7 @@ static int n_faults;
 
 static int fault_parse_item(const char *item, fault_item *f)
 {
-    static const char *const step_kinds[] = {"nan-grad", "inf-loss", "drift"};
+    static const char *const step_kinds[] = {"nan-grad", "inf-loss", "drift", "leak"};
     const char *at = strchr(item, '@');
     char *end;
     memset(f, 0, sizeof *f);
@@ -61,7 +61,7 @@ int fault_init(void)
          item = strtok_r(NULL, ",", &save)) {
         if (n_faults == FAULT_MAX || fault_parse_item(item, &faults[n_faults]) != 0)
             return error_set("CHARNN_FAULT_INJECT: bad item '%s' (expected nan-grad@STEP, "
-                             "inf-loss@STEP, drift@STEP or kill@POINT[#K])",
+                             "inf-loss@STEP, drift@STEP, leak@STEP or kill@POINT[#K])",
                              item);
         n_faults++;
     }
@@ -74,6 +74,20 @@ int fault_at_step(const char *kind, uint64_t step)
         if (strcmp(faults[i].kind, kind) == 0 && faults[i].when == step)
             return 1;
     return 0;
+}
+
+/* The pointer passes through a volatile variable, so the allocation is
+ * made (not optimised away), and is then overwritten: nothing refers to the
+ * block once this frame is gone. */
+static void *volatile fault_leaked; /* fault_leak's block passes through here */
+
+__attribute__((noinline)) void fault_leak(uint64_t step)
+{
+    char *p = malloc(4096);
+    if (p)
+        snprintf(p, 4096, "charnn: fault injection: leaked at step %" PRIu64, step);
+    fault_leaked = p;
+    fault_leaked = NULL;
 }
 
 void fault_point(const char *point)

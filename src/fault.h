@@ -4,6 +4,8 @@
  *   nan-grad@S       step S (1-based): rank 0's gradient gets a NaN
  *   inf-loss@S       step S: rank 0's loss sum becomes +inf
  *   drift@S          after step S: the last rank nudges one parameter
+ *   leak@S           step S: rank 0 loses 4 KiB (fault_leak), which a
+ *                    LeakSanitizer build must report at exit
  *   kill@POINT[#K]   SIGKILL at the K-th (default 1st) time the process
  *                    reaches the named point (see fault_point)
  * docs/reliability.md lists which test uses which. An unknown or malformed
@@ -17,6 +19,9 @@
 int fault_init(void);
 /* 1 when `kind@step` was asked for. */
 int fault_at_step(const char *kind, uint64_t step);
+/* Allocates 4 KiB and drops the only pointer to it: a real leak, for the
+ * test that proves the sanitizer build still reports charnn's own leaks. */
+void fault_leak(uint64_t step);
 /* Names a point in the code (e.g. "ckpt-written"); kills the process with
  * SIGKILL when kill@POINT asks for this visit. */
 void fault_point(const char *point);

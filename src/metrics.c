@@ -2,40 +2,30 @@
 #include "metrics.h"
 
 #include "error.h"
+#include "osutil.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
-int metrics_mkdirs(const char *path, int dir_only)
+/* mkdir -p for the directory part of `path`. */
+static int metrics_mkdirs(const char *path)
 {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return error_set("path too long: '%s'", path);
-    if (!dir_only) {
-        char *slash = strrchr(buf, '/');
-        if (!slash)
-            return 0;
-        *slash = '\0';
-    }
-    for (char *p = buf + 1; ; p++) {
-        int end = *p == '\0';
-        if (*p == '/' || end) {
-            *p = '\0';
-            if (buf[0] && mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return error_set("cannot create directory '%s': %s", buf, strerror(errno));
-            if (end)
-                break;
-            *p = '/';
-        }
-    }
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return 0;
+    *slash = '\0';
+    if (os_mkdirs(buf) != 0)
+        return error_set("cannot create directory '%s': %s", buf, strerror(errno));
     return 0;
 }
 
 int metrics_open(metrics *mt, const char *path, int append)
 {
     mt->f = NULL;
-    if (metrics_mkdirs(path, 0) != 0)
+    if (metrics_mkdirs(path) != 0)
         return -1;
     mt->f = fopen(path, append ? "a" : "w");
     if (!mt->f)

@@ -20,7 +20,4 @@ void metrics_train(metrics *mt, uint64_t step, double epoch, double loss, double
 void metrics_eval(metrics *mt, uint64_t step, double epoch, double val_loss, double time_s);
 void metrics_close(metrics *mt);
 
-/* mkdir -p for the directory part of `path` (dir_only: path is itself a dir). */
-int metrics_mkdirs(const char *path, int dir_only);
-
 #endif

@@ -36,6 +36,8 @@ typedef struct {
     const char *choices; /* OPT_CHOICE */
     const char *metavar; /* "N", "FILE", ... for --help */
     const char *help;    /* one line */
+    const char *legacy;  /* OPT_ARCH: the value a checkpoint written before the option
+                            existed stands for (NULL: such a checkpoint lacks it, an error) */
 } opt_spec;
 
 typedef struct {

@@ -4,6 +4,8 @@
 #include "corpus.h"
 #include "corpus_h5.h"
 #include "error.h"
+#include "h5util.h"
+#include "osutil.h"
 
 #include <hdf5.h>
 
@@ -14,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PREP_PAGE_BITS 8
@@ -25,30 +26,13 @@
 
 /* ---- HDF5 errors ---- */
 
-static char prep_reason[256];
-
-static herr_t prep_h5_walk(unsigned n, const H5E_error2_t *e, void *data)
-{
-    int *have_errno = data;
-    const char *p = e->desc ? strstr(e->desc, "errno = ") : NULL;
-    if (n == 0 && e->desc && !prep_reason[0])
-        snprintf(prep_reason, sizeof prep_reason, "%s", e->desc);
-    if (p && !*have_errno && atoi(p + 8) > 0) {
-        snprintf(prep_reason, sizeof prep_reason, "%s", strerror(atoi(p + 8)));
-        *have_errno = 1;
-    }
-    return 0;
-}
-
-/* The error of a failed HDF5 call writing the output (the errno of the
- * file driver when there is one, e.g. "No space left on device"). */
+/* The error of a failed HDF5 call writing the output: the reason h5util
+ * recorded (the errno of the file driver when there is one, e.g. "No space
+ * left on device"), recorded now if it was not already. */
 static int prep_h5_fail(const char *path, const char *doing)
 {
-    int have_errno = 0;
-    prep_reason[0] = 0;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, prep_h5_walk, &have_errno);
-    return error_set("cannot write '%s' (%s): %s", path, doing,
-                     prep_reason[0] ? prep_reason : "HDF5 library error");
+    h5u_fail();
+    return error_set("cannot write '%s' (%s): %s", path, doing, h5u_reason());
 }
 
 /* ---- the progress bar ---- */
@@ -60,19 +44,12 @@ typedef struct {
     const char *what;
 } prep_progress;
 
-static double prep_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress_show(prep_progress *p, int force)
 {
     enum { WIDTH = 30 };
     if (!p->on)
         return;
-    double t = prep_now();
+    double t = os_now();
     if (!force && t - p->last < 0.2)
         return;
     p->last = t;
@@ -215,6 +192,12 @@ static FILE *prep_open_input(const char *path, uint64_t *size)
     return f;
 }
 
+/* The line-end mode of the options (newline NULL: lf, the default). */
+static newline_mode prep_newline(const prep_options *o)
+{
+    return o->newline && strcmp(o->newline, "keep") == 0 ? NEWLINE_KEEP : NEWLINE_LF;
+}
+
 /* Streams input `k` through the decoder into sink. */
 static int prep_pass_file(prep_state *S, size_t k, prep_sink sink, uint64_t *bytes)
 {
@@ -230,6 +213,7 @@ static int prep_pass_file(prep_state *S, size_t k, prep_sink sink, uint64_t *byt
         fclose(f);
         return -1;
     }
+    st.nl.mode = prep_newline(S->o);
     int rc = 0, eof = 0;
     *bytes = 0;
     while (!rc && !eof) {
@@ -316,28 +300,13 @@ static uint32_t *prep_vocab(prep_state *S, size_t *size)
 
 /* ---- writing the file ---- */
 
-static hid_t prep_str_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
 /* An attribute of the root: n values (n = 0: a scalar). */
 static int prep_attr(prep_state *S, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
                      const void *val)
 {
-    hid_t space = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
-    hid_t a = space < 0 ? -1 : H5Acreate2(S->file, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a >= 0 && H5Awrite(a, mtype, val) >= 0 ? 0 : prep_h5_fail(S->o->output, name);
-    if (a >= 0 && H5Aclose(a) < 0 && !rc)
-        rc = prep_h5_fail(S->o->output, name);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
+    if (h5u_write_attr(S->file, name, ftype, mtype, n, val) != 0)
+        return prep_h5_fail(S->o->output, name);
+    return 0;
 }
 
 static int prep_attr_u64(prep_state *S, const char *name, uint64_t v)
@@ -347,11 +316,9 @@ static int prep_attr_u64(prep_state *S, const char *name, uint64_t v)
 
 static int prep_attr_strs(prep_state *S, const char *name, hsize_t n, const char *const *v)
 {
-    hid_t t = prep_str_type();
-    int rc = t < 0 ? prep_h5_fail(S->o->output, name) : prep_attr(S, name, t, t, n, v);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
+    if (h5u_write_attr_strs(S->file, name, n, v) != 0)
+        return prep_h5_fail(S->o->output, name);
+    return 0;
 }
 
 static int prep_attrs(prep_state *S)
@@ -359,6 +326,7 @@ static int prep_attrs(prep_state *S)
     const prep_options *o = S->o;
     const prep_summary *sum = S->sum;
     const char *format = CORPUS_H5_FORMAT, *enc = o->encoding;
+    const char *nl = newline_name(prep_newline(o));
     hsize_t k = o->n_inputs;
     int rc = prep_attr_strs(S, "format", 0, &format);
     if (!rc)
@@ -376,6 +344,8 @@ static int prep_attrs(prep_state *S)
     if (!rc)
         rc = prep_attr_strs(S, "encoding", 0, &enc);
     if (!rc)
+        rc = prep_attr_strs(S, "newline", 0, &nl);
+    if (!rc)
         rc = prep_attr_strs(S, "sources", k, o->inputs);
     if (!rc)
         rc = prep_attr(S, "source_bytes", H5T_STD_U64LE, H5T_NATIVE_UINT64, k, S->src_bytes);
@@ -388,11 +358,9 @@ static int prep_attrs(prep_state *S)
  * contiguous), no fill values written, no modification times. */
 static hid_t prep_dset(prep_state *S, const char *name, hid_t ftype, hsize_t n)
 {
-    hsize_t chunk = n < PREP_CHUNK_IDS ? n : PREP_CHUNK_IDS;
-    hid_t space = H5Screate_simple(1, &n, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
-    if (space >= 0 && dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
-        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0 &&
-        (n == 0 || (H5Pset_chunk(dcpl, 1, &chunk) >= 0 && H5Pset_fletcher32(dcpl) >= 0)))
+    hid_t space = H5Screate_simple(1, &n, NULL), d = -1;
+    hid_t dcpl = space < 0 ? -1 : h5u_dcpl(1, &n, PREP_CHUNK_IDS, 1);
+    if (dcpl >= 0)
         d = H5Dcreate2(S->file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d < 0)
         prep_h5_fail(S->o->output, name);
@@ -525,7 +493,8 @@ int prep_run(const prep_options *o, prep_summary *sum)
     S.file = S.dset[0] = S.dset[1] = -1;
     S.prog.on = o->progress;
     S.chunk_bytes = o->chunk_bytes ? o->chunk_bytes : PREP_CHUNK_DEFAULT;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    h5u_quiet();
+    h5u_reason_clear();
     if (!(o->val_frac >= 0 && o->val_frac < 1))
         return error_set("--val-frac %g is out of range (must be in [0, 1))", o->val_frac);
     if (prep_check_inputs(&S) != 0)

@@ -23,6 +23,7 @@ typedef struct {
     size_t n_inputs;
     const char *output;        /* CORPUS.h5 */
     const char *encoding;      /* of every input ("utf-8") */
+    const char *newline;       /* line ends: "lf" (CRLF, lone CR -> LF) or "keep"; NULL = "lf" */
     double val_frac;           /* the last floor(n * val_frac) characters are /val */
     uint64_t min_count;        /* characters seen fewer times become U+FFFD (0, 1: none) */
     int progress;              /* a progress bar on stderr */

@@ -1,6 +1,7 @@
 /* prep_main.c — charnn-prep: text files → CORPUS.h5 for charnn-train --data
  * (see prep.h, docs/prep.md). */
 #include "error.h"
+#include "newline.h"
 #include "opts.h"
 #include "prep.h"
 
@@ -16,6 +17,7 @@
 typedef struct {
     char output[PREP_PATH_MAX]; /* -o, --output CORPUS.h5 */
     char encoding[64];          /* --encoding NAME (utf-8) */
+    char newline[8];            /* --newline keep|lf (lf) */
     double val_frac;            /* --val-frac F (0.05) */
     size_t min_count;           /* --min-count N (0) */
     int progress;               /* --progress (also on when stderr is a terminal) */
@@ -30,6 +32,9 @@ static const opt_spec prep_specs[] = {
      .help = "the file to write (also -o)"},
     {.name = "encoding", .type = OPT_STRING, PREP_TEXT(encoding), .def = "utf-8",
      .metavar = "NAME", .help = "text encoding of every input (iconv names)"},
+    {.name = "newline", .type = OPT_CHOICE, PREP_TEXT(newline), .def = "lf",
+     .choices = NEWLINE_CHOICES,
+     .help = "line ends: lf folds CRLF and lone CR to LF (as Python reads text); keep keeps '\\r'"},
     {.name = "val-frac", .type = OPT_REAL, .offset = PREP_FIELD(val_frac), .def = "0.05",
      .min = 0, .max = 1, .flags = OPT_MAX_EXCL, .metavar = "F",
      .help = "the tail fraction of the text held out for validation"},
@@ -82,7 +87,8 @@ int main(int argc, char **argv)
         goto out;
     }
     prep_options o = {.inputs = (const char *const *)pos, .n_inputs = n_pos,
-                      .output = cli.output, .encoding = cli.encoding, .val_frac = cli.val_frac,
+                      .output = cli.output, .encoding = cli.encoding,
+                      .newline = cli.newline, .val_frac = cli.val_frac,
                       .min_count = cli.min_count,
                       .progress = cli.progress || isatty(STDERR_FILENO),
                       .chunk_bytes = cli.chunk_bytes};

@@ -2,6 +2,7 @@
 #include "backend.h"
 #include "corpus.h"
 #include "error.h"
+#include "newline.h"
 #include "omp_policy.h"
 #include "sample_opts.h"
 #include "sampler.h"
@@ -30,6 +31,7 @@ static int score(sampler *s, const sample_options *o)
     free(bytes);
     if (rc != 0)
         return -1;
+    n = sampler_newlines(s, cps, n);
     if (n < 2 || corpus_map(s->ck.vocab, s->ck.layout.vocab, cps, n, cps, what) != 0) {
         free(cps);
         return n < 2 ? error_set("%s has %zu character(s); scoring needs at least 2", what, n)
@@ -97,6 +99,8 @@ int main(int argc, char **argv)
     backend_cpu_threads(o.threads);
     if (backend_select(o.device, 0, &be) != 0 || sampler_load(&s, pos[0], be) != 0)
         goto fail;
+    if (strcmp(o.newline, "auto") != 0)
+        newline_parse(o.newline, "--newline", &s.newline); /* a choice: already checked */
     rc = o.score[0] ? score(&s, &o) : generate(&s, &o);
     sampler_free(&s);
     if (rc == 0) {

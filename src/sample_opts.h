@@ -19,6 +19,7 @@ typedef struct sample_options {
     int argmax;                 /* --argmax: always the most likely character */
     char score[OPT_PATH_MAX];   /* --score FILE ("" = off): report its loss instead */
     char encoding[64];          /* --encoding NAME (utf-8), of --prime and the --score file */
+    char newline[8];            /* --newline auto|keep|lf (auto: the checkpoint's) */
     char device[8];             /* --device auto|cpu|cuda (auto) */
     size_t threads;             /* --threads T (0 = all cores) */
 } sample_options;

@@ -13,6 +13,8 @@ int sampler_load(sampler *s, const char *path, const backend *be)
 {
     if (checkpoint_read(path, &s->ck) != 0)
         return -1;
+    const char *nl = checkpoint_option(&s->ck, "newline");
+    s->newline = nl && strcmp(nl, "lf") == 0 ? NEWLINE_LF : NEWLINE_KEEP;
     const param_layout *p = &s->ck.layout;
     model_init(&s->m, be, p->cell, p->vocab, p->hidden, p->layers);
     be->upload(s->m.params, s->ck.params, p->n_params * sizeof(real));
@@ -51,6 +53,12 @@ static double feed(sampler *s, const uint32_t *ids, size_t n, int with_targets)
     return sum;
 }
 
+size_t sampler_newlines(const sampler *s, uint32_t *cps, size_t n)
+{
+    newline_fold f = {.mode = s->newline};
+    return newline_apply(&f, cps, n);
+}
+
 int sampler_prime(const sampler *s, const char *prime, const char *encoding, uint64_t seed,
                   uint32_t **ids, size_t *n)
 {
@@ -61,6 +69,7 @@ int sampler_prime(const sampler *s, const char *prime, const char *encoding, uin
     if (prime && prime[0]) {
         if (corpus_decode(prime, strlen(prime), encoding, "--prime", ids, n) != 0)
             return -1;
+        *n = sampler_newlines(s, *ids, *n);
         if (corpus_map(vocab, V, *ids, *n, *ids, "--prime") != 0) {
             free(*ids);
             *ids = NULL;

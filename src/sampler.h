@@ -6,6 +6,7 @@
 
 #include "checkpoint.h"
 #include "model.h"
+#include "newline.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,8 @@ typedef struct {
     checkpoint ck;   /* vocab and the loaded tensors */
     model m;
     model_work w;    /* 1 row × SAMPLER_CHUNK steps, forward only */
+    newline_mode newline; /* line ends of --prime and a scored text: the checkpoint's
+                             --newline (keep when it predates the option) */
 } sampler;
 
 enum { SAMPLER_CHUNK = 256 };
@@ -37,8 +40,12 @@ typedef struct {
 int sampler_pick(const real *val, const int *idx, size_t k, double temperature, double u,
                  double *probs);
 
-/* charnn-sample's --prime as ids: decoded in `encoding` (corpus_decode) and
- * mapped through the checkpoint's vocabulary (corpus_map); errors name
+/* Folds the line ends of decoded text cps[0..n) as s->newline says (in
+ * place); returns the new length. */
+size_t sampler_newlines(const sampler *s, uint32_t *cps, size_t n);
+
+/* charnn-sample's --prime as ids: decoded in `encoding` (corpus_decode),
+ * line ends as s->newline says, and mapped through the checkpoint's vocabulary (corpus_map); errors name
  * --prime. A prime that is empty, or that decodes to no character at all (a
  * lone byte order mark), starts from a newline, or (no newline in the
  * vocabulary) from a character drawn with `seed`. *ids is malloc'ed and *n

@@ -1,6 +1,8 @@
 /* train_opts.c — the option table of charnn-train (command line and --config files). */
 #include "train_opts.h"
 
+#include "newline.h"
+
 #include <math.h>
 #include <stddef.h>
 
@@ -17,6 +19,9 @@ static const opt_spec train_specs[] = {
      .help = "training text"},
     {.name = "encoding", .type = OPT_STRING, TRAIN_TEXT(encoding), .def = "utf-8",
      .flags = OPT_ARCH, .metavar = "NAME", .help = "text encoding of --data"},
+    {.name = "newline", .type = OPT_CHOICE, TRAIN_TEXT(newline), .def = "lf", .flags = OPT_ARCH,
+     .choices = NEWLINE_CHOICES, .legacy = "keep",
+     .help = "line ends of --data: lf folds CRLF and lone CR to LF (as Python reads text); keep keeps '\\r'"},
     {.name = "val-frac", .type = OPT_REAL, .offset = TRAIN_FIELD(val_frac), .def = "0.05",
      .min = 0, .max = 1, .flags = OPT_MAX_EXCL | OPT_ARCH, .metavar = "F",
      .help = "fraction of the text held out for validation"},
@@ -54,6 +59,10 @@ static const opt_spec train_specs[] = {
     /* output */
     {.name = "out", .type = OPT_STRING, TRAIN_TEXT(out), .def = "runs/default", .flags = OPT_RUN, .metavar = "DIR",
      .help = "run directory (checkpoints, metrics)"},
+    {.name = "max-minutes", .type = OPT_REAL, .offset = TRAIN_FIELD(max_minutes), .def = "0",
+     .min = 0, .max = TRAIN_NO_MAX, .flags = OPT_RUN, .metavar = "T",
+     .help = "end the run within T minutes of its start, the final validation and "
+             "checkpoint included (exit 0); 0 = no limit"},
     {.name = "save-every", .type = OPT_SIZE, .offset = TRAIN_FIELD(save_every), .def = "1000",
      .min = 0, .max = TRAIN_NO_MAX, .metavar = "K",
      .help = "checkpoint every K steps; 0 = only at the end"},

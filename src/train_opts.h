@@ -13,6 +13,7 @@ typedef struct {
     /* data */
     char data[OPT_PATH_MAX];     /* --data PATH */
     char encoding[64];           /* --encoding NAME (utf-8) */
+    char newline[8];             /* --newline keep|lf (lf) */
     double val_frac;             /* --val-frac F in [0, 1) (0.05) */
     /* model */
     char cell[8];                /* --cell lstm|gru|rnn (lstm) */
@@ -32,6 +33,7 @@ typedef struct {
     char out[OPT_PATH_MAX];      /* --out DIR (runs/default) */
     size_t save_every;           /* --save-every K (1000; 0 = only at the end) */
     double save_minutes;         /* --save-minutes T (0 = off) */
+    double max_minutes;          /* --max-minutes T (0 = no limit) */
     size_t keep;                 /* --keep K >= 1 (5) */
     char resume[OPT_PATH_MAX];   /* --resume auto|PATH ("" = fresh start) */
     size_t max_bad_steps;        /* --max-bad-steps N (5; 0 = stop at the first) */

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
+#include "osutil.h"
 #include "profile.h"
 #include "shard.h"
 #include "stop.h"
@@ -62,6 +63,9 @@ typedef struct {
     metrics mt;
     profile prof;                      /* --profile: this log interval's phase times */
     double t_start, t_log, t_saved, chars_log;
+    uint64_t step_start;               /* the step this invocation started from */
+    double t_begin;                    /* the process's start: --max-minutes counts from it */
+    double t_eval;                     /* seconds the last validation pass took (0: none yet) */
 } trainer;
 
 static void options_table(trainer *tr, opt_table *t, unsigned char *set)
@@ -82,6 +86,8 @@ static int merge_checkpoint_options(trainer *tr, unsigned char *set)
         if (s->flags & (OPT_RUN | OPT_NO_FILE))
             continue;
         const char *saved = checkpoint_option(&tr->ck, s->name);
+        if (!saved && (s->flags & OPT_ARCH))
+            saved = s->legacy; /* a checkpoint from before the option */
         if (!saved && (s->flags & OPT_ARCH))
             return error_set("checkpoint '%s' lacks option '%s'", tr->ckpt_path, s->name);
         opts_format(&t, s, mine, sizeof mine);
@@ -313,10 +319,11 @@ static int option_given(trainer *tr, unsigned char *set, const char *name)
     return s && set[s - t.specs];
 }
 
-/* A CORPUS.h5 fixes the split and the encoding: --val-frac and --encoding,
+/* A CORPUS.h5 fixes the split, the encoding and the line ends: --val-frac,
+ * --encoding and --newline,
  * given or taken from the resumed checkpoint, must agree with it; when
  * neither, they take its values (so that checkpoints record them). */
-static int h5_options(trainer *tr, int given_vf, int given_enc)
+static int h5_options(trainer *tr, int given_vf, int given_enc, int given_nl)
 {
     train_options *o = tr->o;
     const corpus_h5 *h = &tr->h5;
@@ -341,6 +348,17 @@ static int h5_options(trainer *tr, int given_vf, int given_enc)
                          "from %s text: resume needs the same text",
                          tr->ckpt_path, o->encoding, o->data, h->encoding);
     }
+    if ((given_nl || tr->resumed) && strcmp(o->newline, h->newline) != 0) {
+        if (given_nl)
+            return error_set("--newline %s contradicts corpus '%s' (prepared with --newline %s); "
+                             "drop --newline, or run charnn-prep again",
+                             o->newline, o->data, h->newline);
+        return error_set("checkpoint '%s' was trained with --newline %s, corpus '%s' was "
+                         "prepared with --newline %s: resume needs the same text",
+                         tr->ckpt_path, o->newline, o->data, h->newline);
+    }
+    if (!given_nl && !tr->resumed)
+        snprintf(o->newline, sizeof o->newline, "%s", h->newline);
     if (!given_vf && !tr->resumed)
         o->val_frac = h->val_frac;
     if (!given_enc && !tr->resumed)
@@ -351,15 +369,17 @@ static int h5_options(trainer *tr, int given_vf, int given_enc)
 /* --data: a CORPUS.h5 from charnn-prep (told by its HDF5 signature, not its
  * name) gives the vocabulary and the split; its ids are read later, a
  * rank's rows at a time. Anything else is a text, decoded whole here. */
-static int load_data(trainer *tr, int given_vf, int given_enc)
+static int load_data(trainer *tr, int given_vf, int given_enc, int given_nl)
 {
     const train_options *o = tr->o;
+    newline_mode nl;
     if (!corpus_h5_detect(o->data))
-        return corpus_load(&tr->text, o->data, o->encoding);
+        return newline_parse(o->newline, "--newline", &nl) ||
+               corpus_load(&tr->text, o->data, o->encoding, nl);
     if (corpus_h5_open(&tr->h5, o->data) != 0)
         return -1;
     tr->is_h5 = 1;
-    if (h5_options(tr, given_vf, given_enc) != 0)
+    if (h5_options(tr, given_vf, given_enc, given_nl) != 0)
         return -1;
     tr->text.vocab = tr->h5.vocab;
     tr->text.vocab_size = tr->h5.vocab_size;
@@ -374,6 +394,7 @@ static int setup(trainer *tr, unsigned char *set)
     /* before the checkpoint's options are merged into `set` */
     int given_vf = option_given(tr, set, "val-frac");
     int given_enc = option_given(tr, set, "encoding");
+    int given_nl = option_given(tr, set, "newline");
     if (load_resume(tr, set) != 0)
         return -1;
     if (!o->data[0])
@@ -384,7 +405,7 @@ static int setup(trainer *tr, unsigned char *set)
     if (tr->be != backend_cpu())
         backend_cuda_tf32(o->tf32);
 #endif
-    if (load_data(tr, given_vf, given_enc) != 0)
+    if (load_data(tr, given_vf, given_enc, given_nl) != 0)
         return -1;
     if (tr->resumed && check_vocab(tr) != 0)
         return -1;
@@ -497,6 +518,8 @@ static void inject_step_faults(trainer *tr, uint64_t number, double *loss_sum)
     }
     if (fault_at_step("inf-loss", number))
         *loss_sum = INFINITY;
+    if (fault_at_step("leak", number))
+        fault_leak(number);
 }
 
 /* Test-only: after step `number`, the last rank's first parameter moves by
@@ -516,7 +539,7 @@ static int train_step(trainer *tr)
     const train_options *o = tr->o;
     split *s = &tr->train;
     size_t window = tr->step % s->lay.windows;
-    double t0 = profile_now();
+    double t0 = os_now();
     if (window == 0)
         model_work_reset(&s->w, &tr->m);
     split_window(s, window);
@@ -587,7 +610,7 @@ static double evaluate(trainer *tr)
 {
     split *s = &tr->val;
     model_pass pass = {0};
-    double sum = 0, t0 = profile_now();
+    double sum = 0, t0 = os_now();
     model_work_reset(&s->w, &tr->m);
     for (size_t j = 0; j < s->lay.windows; j++) {
         split_window(s, j);
@@ -682,7 +705,7 @@ static int write_checkpoint(trainer *tr)
 /* Checks the replicas (never saves drifted parameters), then writes. */
 static int save(trainer *tr)
 {
-    double t0 = profile_now();
+    double t0 = os_now();
     if (check_replicas(tr) != 0)
         return -1;
     int rc = write_checkpoint(tr);
@@ -702,7 +725,7 @@ static void format_eta(double s, char *buf, size_t len)
 
 static void log_progress(trainer *tr)
 {
-    double t = profile_now(), dt = t - tr->t_log;
+    double t = os_now(), dt = t - tr->t_log;
     double cps = dt > 0 ? tr->chars_log / dt : 0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
     double per_step = dt / ((double)tr->chars_log / (double)(tr->o->batch * tr->o->seq));
@@ -714,7 +737,10 @@ static void log_progress(trainer *tr)
         profile_report(&tr->prof, tr->comm->rank, tr->comm->size, &tr->mt, tr->step);
     if (tr->comm->rank != 0)
         return;
-    format_eta(per_step * (double)(tr->total - tr->step), eta, sizeof eta);
+    double left = per_step * (double)(tr->total - tr->step);
+    if (tr->o->max_minutes > 0) /* the time limit may come first */
+        left = fmin(left, fmax(0, tr->o->max_minutes * 60.0 - (t - tr->t_begin)));
+    format_eta(left, eta, sizeof eta);
     if (!isnan(tr->val_loss))
         snprintf(val, sizeof val, "  val %.4f", tr->val_loss);
     if (tr->bad_in_row > 0) /* the loss shown is the last good step's */
@@ -728,9 +754,11 @@ static void log_progress(trainer *tr)
 
 static void run_eval(trainer *tr)
 {
+    double t0 = os_now();
     tr->val_loss = evaluate(tr);
+    tr->t_eval = os_now() - t0;
     double epoch = (double)tr->step / (double)tr->train.lay.windows;
-    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, profile_now() - tr->t_start);
+    metrics_eval(&tr->mt, tr->step, epoch, tr->val_loss, os_now() - tr->t_start);
     if (tr->comm->rank == 0) {
         printf("step %llu  val_loss %.4f\n", (unsigned long long)tr->step, tr->val_loss);
         fflush(stdout);
@@ -739,18 +767,60 @@ static void run_eval(trainer *tr)
 
 static int every(size_t k, uint64_t step) { return k > 0 && step % k == 0; }
 
-enum { AGENDA_STOP = 1, AGENDA_SAVE = 2 };
+enum { AGENDA_STOP = 1, AGENDA_SAVE = 2, AGENDA_TIME_UP = 4 };
+
+/* Seconds the run still needs after its last step: the final validation
+ * pass (as long as the last one took; before any, half a training step per
+ * validation window, a forward pass being about a third of a step). */
+static double final_cost(const trainer *tr, double now)
+{
+    if (!tr->has_val)
+        return 0;
+    if (tr->t_eval > 0)
+        return tr->t_eval;
+    double steps = (double)(tr->step - tr->step_start);
+    double per_step = steps > 0 ? (now - tr->t_start) / steps : 0;
+    return 0.5 * per_step * (double)tr->val.lay.windows;
+}
+
+/* 1 when --max-minutes (counted from the start of the process: MPI's
+ * start-up and loading the data included) leaves no time for another step:
+ * the next one and the final validation would end past it. At least one
+ * step is taken. */
+static int time_up(const trainer *tr)
+{
+    double now = os_now(), limit = tr->o->max_minutes * 60.0;
+    double steps = (double)(tr->step - tr->step_start);
+    if (limit <= 0 || steps == 0)
+        return 0;
+    double per_step = (now - tr->t_start) / steps;
+    return now - tr->t_begin + per_step + final_cost(tr, now) > limit;
+}
 
 /* What this rank asks for before the next step: a stop (a signal arrived)
- * and, on rank 0 whose clock decides, a save due by --save-minutes. Every
- * rank acts on the OR over all ranks, so they all agree. */
+ * and, on rank 0 whose clock decides, a save due by --save-minutes and the
+ * end of --max-minutes. Every rank acts on the OR over all ranks, so they
+ * all agree. */
 static int agenda(const trainer *tr)
 {
     int flags = stop_signal() ? AGENDA_STOP : 0;
     double due = tr->o->save_minutes * 60.0;
-    if (tr->comm->rank == 0 && due > 0 && profile_now() - tr->t_saved >= due)
+    if (tr->comm->rank == 0 && due > 0 && os_now() - tr->t_saved >= due)
         flags |= AGENDA_SAVE;
+    if (tr->comm->rank == 0 && time_up(tr))
+        flags |= AGENDA_TIME_UP;
     return flags;
+}
+
+/* --max-minutes is reached: this step is the last of the run. */
+static void end_at_time_limit(trainer *tr)
+{
+    if (tr->comm->rank == 0) {
+        printf("--max-minutes %g: ending at step %llu (of %llu)\n", tr->o->max_minutes,
+               (unsigned long long)tr->step, (unsigned long long)tr->total);
+        fflush(stdout);
+    }
+    tr->total = tr->step;
 }
 
 /* A stop signal reached some rank: checkpoint at this step boundary (all
@@ -772,11 +842,16 @@ static int train_loop(trainer *tr)
     const train_options *o = tr->o;
     uint64_t saved = tr->resumed ? tr->step : UINT64_MAX, evaluated = UINT64_MAX;
     int save_due = 0;
-    tr->t_start = tr->t_log = tr->t_saved = profile_now();
+    tr->t_start = tr->t_log = tr->t_saved = os_now();
+    tr->step_start = tr->step;
     while (tr->step < tr->total) {
         int flags = comm_or(agenda(tr));
         if (flags & AGENDA_STOP)
             return stop_now(tr, saved);
+        if (flags & AGENDA_TIME_UP) {
+            end_at_time_limit(tr);
+            break;
+        }
         if (train_step(tr) != 0)
             return TRAIN_EXIT_DIVERGED;
         /* a periodic save waits for a good step: it always follows one */
@@ -831,6 +906,9 @@ static void print_banner(const trainer *tr)
            tr->train.lay.rows * tr->train.lay.stride, o->batch, o->seq, tr->train.lay.windows,
            tr->comm->size, tr->be->name,
            tr->resumed ? "resuming" : "fresh start");
+    char nl[160];
+    if (newline_describe(&tr->text.nl, nl, sizeof nl)[0])
+        printf("charnn-train: %s: %s\n", o->data, nl);
     if (tr->resumed)
         printf("resumed from %s at step %llu\n", tr->ckpt_path, (unsigned long long)tr->step);
     fflush(stdout);
@@ -860,6 +938,7 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.o = o;
     tr.comm = comm;
     tr.val_loss = NAN;
+    tr.t_begin = os_now() - process_age(); /* --max-minutes counts from the start */
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
     if (!agreed_ok(setup(&tr, set) == 0 && open_metrics(&tr) == 0, comm)) {
         trainer_release(&tr);

@@ -1,5 +1,5 @@
 /* fuzz_checkpoint.c — libFuzzer target: the checkpoint loader
- * (checkpoint_read: src/checkpoint.c, src/checkpoint_seal.c).
+ * (checkpoint_read: src/checkpoint_guard.c, checkpoint_reader.c, checkpoint_seal.c).
  *
  * Input: a whole checkpoint file, written to a scratch file and read with
  * checkpoint_read. Properties: no crash, hang, leak or out-of-bounds access;

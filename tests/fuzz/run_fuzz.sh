@@ -37,7 +37,7 @@ args=(-max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_sta
 # lsan.supp); UBSan is fatal (built with -fno-sanitize-recover=undefined).
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
-export LSAN_OPTIONS="suppressions=$here/../sanitize/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}"
+export LSAN_OPTIONS="suppressions=$here/../sanitize/lsan.supp:print_suppressions=0:use_tls=0:${LSAN_OPTIONS:-}"
 export TMPDIR=$work/tmp # the targets' scratch files
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 

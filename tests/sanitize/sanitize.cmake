@@ -15,7 +15,7 @@ set(CHARNN_LSAN_SUPP ${CMAKE_CURRENT_LIST_DIR}/lsan.supp)
 set(charnn_san_defaults
   "ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:allocator_may_return_null=1:check_initialization_order=1:strict_string_checks=1"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
-  "LSAN_OPTIONS=suppressions=${CHARNN_LSAN_SUPP}:print_suppressions=0")
+  "LSAN_OPTIONS=suppressions=${CHARNN_LSAN_SUPP}:print_suppressions=0:use_tls=0")
 get_property(charnn_all_tests DIRECTORY PROPERTY TESTS)
 if(charnn_all_tests)
   set_property(TEST ${charnn_all_tests} APPEND PROPERTY ENVIRONMENT CHARNN_SANITIZED=1)

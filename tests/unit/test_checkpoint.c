@@ -210,7 +210,7 @@ static int tc_exists(const char *dir, const char *name)
 }
 
 /* Open HDF5 files, groups, datasets, attributes and datatypes (transient
- * ones included): what checkpoint.c opens must all be closed again. */
+ * ones included): what the checkpoint files open must all be closed again. */
 static ssize_t tc_h5_ids(void)
 {
     return H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);

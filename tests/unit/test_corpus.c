@@ -377,7 +377,7 @@ static void test_corpus_files(void **state)
     snprintf(want, sizeof want, "data file '%s' is empty", path);
     assert_string_equal(error_message(), want);
     corpus c;
-    assert_int_equal(corpus_load(&c, path, "utf-8"), -1);
+    assert_int_equal(corpus_load(&c, path, "utf-8", NEWLINE_KEEP), -1);
     assert_string_equal(error_message(), want);
     unlink(path);
 
@@ -385,7 +385,7 @@ static void test_corpus_files(void **state)
     assert_non_null(strstr(error_message(), "'/tmp'"));
 
     path = tc_temp_file("\xEF\xBB\xBF", 3);
-    assert_int_equal(corpus_load(&c, path, "utf-8"), -1); /* nothing but a BOM */
+    assert_int_equal(corpus_load(&c, path, "utf-8", NEWLINE_KEEP), -1); /* nothing but a BOM */
     assert_non_null(strstr(error_message(), path));
     unlink(path);
 
@@ -395,7 +395,7 @@ static void test_corpus_files(void **state)
     assert_int_equal(len, strlen(text));
     assert_memory_equal(bytes, text, len);
     free(bytes);
-    assert_int_equal(corpus_load(&c, path, NULL), 0);
+    assert_int_equal(corpus_load(&c, path, NULL, NEWLINE_KEEP), 0);
     assert_int_equal(c.n, 6);
     assert_int_equal(c.vocab_size, 4);
     const uint32_t vocab[] = {'\n', 'a', 'b', 0x4E2D}, ids[] = {1, 2, 2, 1, 3, 0};
@@ -403,7 +403,7 @@ static void test_corpus_files(void **state)
     assert_memory_equal(c.ids, ids, sizeof ids);
     corpus_free(&c);
     assert_null(c.ids);
-    assert_int_equal(corpus_load(&c, path, "gb18030"), -1); /* not GB18030 */
+    assert_int_equal(corpus_load(&c, path, "gb18030", NEWLINE_KEEP), -1); /* not GB18030 */
     assert_non_null(strstr(error_message(), "invalid gb18030 at byte offset"));
     unlink(path);
 }
@@ -437,7 +437,7 @@ static void tc_check_shared(const char *name, const char *enc, size_t n, size_t 
         return;
     }
     corpus c;
-    if (corpus_load(&c, path, enc))
+    if (corpus_load(&c, path, enc, NEWLINE_KEEP))
         fail_msg("%s", error_message());
     assert_int_equal(c.n, n);
     assert_int_equal(c.vocab_size, vs);
@@ -452,7 +452,7 @@ static void test_corpus_sanguo(void **state)
     if (!tc_shared_path("sanguo.gb18030.txt", path, sizeof path))
         return;
     corpus c; /* it is not UTF-8: the error suggests --encoding */
-    assert_int_equal(corpus_load(&c, path, "utf-8"), -1);
+    assert_int_equal(corpus_load(&c, path, "utf-8", NEWLINE_KEEP), -1);
     assert_non_null(strstr(error_message(), "invalid UTF-8 at byte offset 0 (byte 0xb5)"));
     assert_non_null(strstr(error_message(), "--encoding gb18030"));
 }

@@ -135,10 +135,11 @@ static void test_train_defaults(void **state)
     (void)state;
     train_fx *fx = train_new();
     const train_options *o = &fx->o;
-    assert_int_equal(train_opts_count(), 29);
+    assert_int_equal(train_opts_count(), 31);
     assert_string_equal(o->config, "");
     assert_string_equal(o->data, "");
     assert_string_equal(o->encoding, "utf-8");
+    assert_string_equal(o->newline, "lf");
     assert_true(o->val_frac == 0.05);
     assert_string_equal(o->cell, "lstm");
     assert_int_equal(o->hidden, 512);
@@ -154,6 +155,7 @@ static void test_train_defaults(void **state)
     assert_string_equal(o->out, "runs/default");
     assert_int_equal(o->save_every, 1000);
     assert_true(o->save_minutes == 0);
+    assert_true(o->max_minutes == 0);
     assert_int_equal(o->profile, 0);
     assert_int_equal(o->tf32, 0);
     assert_int_equal(o->keep, 5);
@@ -171,7 +173,8 @@ static void test_train_table_flags(void **state)
 {
     (void)state;
     static const char *const arch[] = {"cell", "hidden", "layers", "batch",
-                                       "seq",  "seed",   "val-frac", "encoding"};
+                                       "seq",  "seed",   "val-frac", "encoding",
+                                       "newline"};
     train_fx *fx = train_new();
     size_t n_arch = 0;
     for (size_t i = 0; i < fx->t.n; i++) {
@@ -185,7 +188,7 @@ static void test_train_table_flags(void **state)
         assert_non_null(s->help);
         assert_ptr_equal(opts_find(&fx->t, s->name), s);
     }
-    assert_int_equal(n_arch, 8);
+    assert_int_equal(n_arch, 9);
     free(fx);
 }
 
@@ -193,7 +196,7 @@ static void test_sample_defaults(void **state)
 {
     (void)state;
     sample_fx *fx = sample_new();
-    assert_int_equal(sample_opts_count(), 10);
+    assert_int_equal(sample_opts_count(), 11);
     assert_string_equal(fx->o.prime, "");
     assert_int_equal(fx->o.length, 500);
     assert_int_equal(fx->o.top_k, 5);

@@ -376,7 +376,7 @@ static void test_prep_matches_corpus_load(void **state)
     char *text = tp_text(20000, &len);
     char *in = tp_write("t.txt", text, len);
     corpus c;
-    if (corpus_load(&c, in, "utf-8"))
+    if (corpus_load(&c, in, "utf-8", NEWLINE_KEEP))
         fail_msg("%s", error_message());
     const char *inputs[1] = {in};
     size_t chunks[] = {1, 2, 3, 5, 4096, 0};
@@ -506,7 +506,7 @@ static void test_prep_gb18030(void **state)
         free(u);
     }
     corpus c;
-    if (corpus_load(&c, path, "gb18030"))
+    if (corpus_load(&c, path, "gb18030", NEWLINE_KEEP))
         fail_msg("%s", error_message());
     const char *inputs[1] = {path};
     prep_summary sum;
@@ -565,7 +565,7 @@ static void test_rows_blocks(void **state)
     prep_summary sum;
     tp_prep(inputs, 1, tp_path("r.h5"), "utf-8", 0.2, 0, 0, &sum);
     corpus c;
-    if (corpus_load(&c, in, "utf-8"))
+    if (corpus_load(&c, in, "utf-8", NEWLINE_KEEP))
         fail_msg("%s", error_message());
     corpus_h5 h;
     if (corpus_h5_open(&h, tp_path("r.h5")))

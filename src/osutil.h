@@ -1,0 +1,16 @@
+/* osutil.h — two small operating-system helpers used across charnn: making
+ * a directory with its parents, and the monotonic clock. */
+#ifndef CHARNN_OSUTIL_H
+#define CHARNN_OSUTIL_H
+
+/* mkdir -p: creates dir and every missing parent (mode 0777 less the
+ * umask). "" is the current directory: nothing to do. Returns 0 when dir
+ * is (now) a directory; -1 with errno set otherwise (ENOTDIR when dir or a
+ * parent exists but is not a directory). Sets no error message: the caller
+ * says what the directory was for. */
+int os_mkdirs(const char *dir);
+
+/* Seconds on the monotonic clock (CLOCK_MONOTONIC): for intervals only. */
+double os_now(void);
+
+#endif

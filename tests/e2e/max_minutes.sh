@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# max_minutes.sh — charnn-train --max-minutes, the budget launch/demo keeps:
+# the whole command (start-up, steps, final validation and checkpoint) ends
+# within ±15 % of the limit, with exit 0, a line saying where it ended, a
+# loadable final checkpoint; --resume auto then goes on to --steps.
+# Tolerance: the limit adapts to the machine's speed (it measures its steps
+# as it goes), so a busy machine gives fewer steps, not a later end.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK"
+gen_text english 200000 3 a.txt
+limit=0.2 # minutes
+t0=$(date +%s%N)
+"$TRAIN" --data a.txt --out r --hidden 64 --layers 2 --batch 16 --seq 32 --threads 1 \
+    --max-minutes "$limit" --steps 100000 --eval-every 0 --log-every 50 >out.txt ||
+    { cat out.txt; fail "charnn-train --max-minutes exited $?"; }
+took=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+cat out.txt
+step=$(sed -n 's/^--max-minutes 0.2: ending at step \([0-9]*\) (of 100000)$/\1/p' out.txt)
+[ -n "$step" ] || fail "no line saying where the time limit ended the run"
+grep -q "^done: step $step, checkpoint r/ckpt-0*$step.h5$" out.txt || fail "no final checkpoint at step $step"
+awk -v t="$took" -v m="$limit" 'BEGIN { b = m * 60; exit !(t >= 0.85 * b && t <= 1.15 * b) }' ||
+    fail "took $took s for --max-minutes $limit (budget $(awk -v m=$limit 'BEGIN{print m*60}') s, ±15 %)"
+echo "took $took s for a budget of $(awk -v m=$limit 'BEGIN{print m*60}') s, $step steps"
+"$TRAIN" --data a.txt --out r --resume auto --steps $((step + 2)) --threads 1 >out.txt ||
+    { cat out.txt; fail "resume after a time limit"; }
+grep -q "^done: step $((step + 2))," out.txt || { cat out.txt; fail "resume did not reach --steps"; }
