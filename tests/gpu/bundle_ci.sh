@@ -20,7 +20,8 @@ fi
 tail -1 "$WORK/prepare.log"
 size=$(du -sm "$B" | cut -f1)
 [ "$size" -le 60 ] || fail "the bundle is $size MiB: over what a device run can carry (64 MiB)"
-CHARNN_JOBS=${CHARNN_JOBS:-2} "$CHARNN_SOURCE/tests/gpu/bundle-build" "$B" "$CHARNN_BUILD/gpu-bundle-build"
+CHARNN_JOBS=${CHARNN_JOBS:-2} CHARNN_BUILD_TARGETS="charnn-train charnn-sample charnn-prep test_gpu_parity gpu_probe" \
+    "$CHARNN_SOURCE/tests/gpu/bundle-build" "$B" "$CHARNN_BUILD/gpu-bundle-build"
 BB=$CHARNN_BUILD/gpu-bundle-build
 gen_text english 20000 4 "$WORK/t.txt"
 "$BB/charnn-train" --data "$WORK/t.txt" --out "$WORK/run" --steps 3 --hidden 16 --layers 1 \
