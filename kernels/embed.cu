@@ -34,6 +34,17 @@ __global__ void embed_fwd_kernel(float *out, const float *wt, const int32_t *idx
     }
 }
 
+/* out[p][j] += w[j][idx[p]] straight from w (strided reads): for few
+ * positions, where transposing the whole of w would cost more */
+__global__ void embed_fwd_direct_kernel(float *out, const float *w, const int32_t *idx,
+                                        size_t n, size_t g, size_t v)
+{
+    K_GRID_STRIDE(i, n * g) {
+        size_t p = i / g, j = i % g;
+        out[i] += w[j * v + (size_t)idx[p]];
+    }
+}
+
 __global__ void iota_kernel(int32_t *x, size_t n)
 {
     K_GRID_STRIDE(i, n) { x[i] = (int32_t)i; }
@@ -74,6 +85,10 @@ extern "C" cudaError_t k_embed_fwd(cudaStream_t s, float *out, const float *w,
 {
     if (n == 0 || g == 0)
         return cudaSuccess;
+    if (n <= v) { /* e.g. the sampler's one position at a time */
+        embed_fwd_direct_kernel<<<k_grid(n * g), K_BLOCK, 0, s>>>(out, w, idx, n, g, v);
+        return cudaGetLastError();
+    }
     float *wt = NULL;
     cudaError_t err = cudaMallocAsync((void **)&wt, g * v * sizeof *wt, s);
     if (err != cudaSuccess)

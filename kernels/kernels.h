@@ -29,7 +29,8 @@ cudaError_t k_sumsq(cudaStream_t s, const float *x, size_t n, double *partial, d
 /* *out (device) = sum of parts[0..count) in double, one block (deterministic) */
 cudaError_t k_sum_doubles(cudaStream_t s, const double *parts, size_t count, double *out);
 
-/* embed.cu: the forward gathers from a transposed copy of w (coalesced);
+/* embed.cu: the forward gathers from a transposed copy of w (coalesced)
+ * when there are more positions than ids, else straight from w;
  * the backward sorts the ids (stable CUB radix sort) and sums each id's
  * positions in increasing order: deterministic, bitwise the CPU backend's
  * sums. Both take their scratch from the stream-ordered pool
