@@ -39,3 +39,11 @@ charnn_e2e_test(NAME gpu_required.no_device
 charnn_e2e_test(NAME gpu_bundle.build
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bundle_ci.sh
   LABELS bundle TIMEOUT 600)
+
+# a driver older than the CUDA runtime, faked (LD_PRELOAD): an error, not a
+# silent CPU run; the GPU tests fail rather than skip
+add_library(fake_old_driver MODULE ${CMAKE_CURRENT_LIST_DIR}/fake_old_driver.c)
+target_link_libraries(fake_old_driver PRIVATE CUDA::cudart)
+charnn_e2e_test(NAME gpu_required.old_driver
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/old_driver.sh $<TARGET_FILE:fake_old_driver>
+  LABELS unit TIMEOUT 120)
