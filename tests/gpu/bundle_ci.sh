@@ -1,10 +1,11 @@
 #!/bin/bash
 # bundle_ci.sh — the CPU-side part of the device check (tests/gpu/check), in
 # CI: tests/gpu/prepare-bundle (apt-get downloads cached in the build
-# directory), tests/gpu/bundle-build (-DCHARNN_MPI=OFF -DCHARNN_CUDA=ON
-# against the unpacked .debs, every non-system library from the bundle), then
-# the bundle-built charnn-train trains a few CPU steps and its GPU probe
-# reports. Skips (77) when apt-get cannot download (no network, not Debian).
+# directory), then tests/gpu/check itself, whose build (bundle-build:
+# -DCHARNN_MPI=OFF -DCHARNN_CUDA=ON against the unpacked .debs, every
+# non-system library from the bundle) must pass and which must then say
+# there is no GPU (exit 3, the CUDA error and versions) or, on a GPU
+# machine, pass; then the bundle-built charnn-train trains a few CPU steps. Skips (77) when apt-get cannot download (no network, not Debian).
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || skip "not a Debian machine"
@@ -20,9 +21,19 @@ fi
 tail -1 "$WORK/prepare.log"
 size=$(du -sm "$B" | cut -f1)
 [ "$size" -le 60 ] || fail "the bundle is $size MiB: over what a device run can carry (64 MiB)"
-CHARNN_JOBS=${CHARNN_JOBS:-2} CHARNN_BUILD_TARGETS="charnn-train charnn-sample charnn-prep test_gpu_parity gpu_probe" \
-    "$CHARNN_SOURCE/tests/gpu/bundle-build" "$B" "$CHARNN_BUILD/gpu-bundle-build"
+# the check itself: it builds, then finds no GPU here (exit 3, saying why)
 BB=$CHARNN_BUILD/gpu-bundle-build
+rc=0
+CHARNN_JOBS=${CHARNN_JOBS:-2} CHARNN_BUILD_TARGETS="charnn-train charnn-sample charnn-prep test_gpu_parity gpu_probe" \
+    OUT=$WORK/check "$CHARNN_SOURCE/tests/gpu/check" --bundle "$B" --build "$BB" >"$WORK/check.log" 2>&1 || rc=$?
+cat "$WORK/check/gpu-check.txt"
+grep -q "^PASS build" "$WORK/check/gpu-check.txt" || { cat "$WORK/check/build.log"; fail "the check's build failed"; }
+if [ $rc = 3 ]; then
+    grep -Eq "^NO GPU: .*\(driver [^,]+, runtime [0-9.]+\)" "$WORK/check/gpu-check.txt" ||
+        fail "the check found no GPU without saying why"
+else
+    [ $rc = 0 ] || fail "tests/gpu/check: exit $rc"
+fi
 gen_text english 20000 4 "$WORK/t.txt"
 "$BB/charnn-train" --data "$WORK/t.txt" --out "$WORK/run" --steps 3 --hidden 16 --layers 1 \
     --batch 4 --seq 16 --device auto --threads 1 >"$WORK/train.log" 2>&1 ||
