@@ -3,14 +3,22 @@
  * forward (no targets), a training pass with dropout 0, the carried state
  * exported from one device and imported on the other, cross-entropy over
  * more than 65535 rows (the kernel's grid wraps), and GPU training repeated
- * bitwise (the deterministic embedding backward), top-k with NaN logits. Exits 77 when there
+ * bitwise (the deterministic embedding backward), top-k with NaN logits,
+ * and NCCL on one rank where built with it. Exits 77 when there
  * is no GPU, 1 when the driver fails or under CHARNN_REQUIRE_GPU=1 (gpu_skip.h). */
 #include "backend.h"
+#include "comm.h"
 #include "error.h"
 #include "gpu_skip.h"
 #include "model.h"
 #include "optim.h"
 #include "rng.h"
+#ifdef CHARNN_WITH_CUDA
+#include "backend_cuda.h"
+#endif
+#ifdef CHARNN_WITH_NCCL
+#include "comm_nccl.h"
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -206,6 +214,35 @@ static void test_topk_nan(size_t v, size_t k)
     free(vg);
 }
 
+/* NCCL on one rank (builds with MPI and NCCL): init agreed on, a sum over
+ * one rank leaves the buffer bitwise as it was, and the stream and event go */
+static void test_nccl_one_rank(const comm_info *c)
+{
+#ifdef CHARNN_WITH_NCCL
+    size_t n = 1000003;
+    real *h = zalloc(n * sizeof *h), *back = zalloc(n * sizeof *back);
+    for (size_t i = 0; i < n; i++)
+        h[i] = (real)rng_uniform(8, 1, 0, 0, (uint32_t)i);
+    real *d = gpu->alloc(n * sizeof *d, "NCCL buffer");
+    gpu->upload(d, h, n * sizeof *h);
+    int ok = comm_nccl_init(c, backend_cuda_stream(), 60) == 0;
+    check(ok, "NCCL one-rank init", error_message(), 0);
+    for (int k = 0; ok && k < 3; k++)
+        ok = comm_nccl_allreduce(d, n, 60) == 0;
+    check(ok, "NCCL one-rank all-reduce", error_message(), 0);
+    gpu->download(back, d, n * sizeof *back);
+    check(memcmp(h, back, n * sizeof *h) == 0, "NCCL one-rank all-reduce", "changed the data", 1);
+    comm_nccl_free();
+    comm_nccl_free(); /* idempotent */
+    gpu->free(d);
+    free(h);
+    free(back);
+#else
+    (void)c;
+    printf("note: built without NCCL (it needs MPI): the one-rank NCCL check is left out\n");
+#endif
+}
+
 static void test_repeatable(const shape *s)
 {
     net probe;
@@ -223,10 +260,15 @@ static void test_repeatable(const shape *s)
 int main(int argc, char **argv)
 {
     int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
+    comm_info comm;
+    comm_init(&argc, &argv, &comm);
     cpu = backend_cpu();
     gpu = backend_cuda();
-    if (!gpu)
-        return gpu_unavailable("gpu.model");
+    if (!gpu) {
+        int rc = gpu_unavailable("gpu.model");
+        comm_finalize();
+        return rc;
+    }
     const shape small = {67, 48, 2, 5, 9}, wide = {5, 4, 1, 700, 100}; /* 70000 rows */
     const shape notebook_ish = {65, 128, 2, 50, 50};
     for (int c = 0; c < 3; c++) {
@@ -241,7 +283,9 @@ int main(int argc, char **argv)
         test_topk_nan(4447, 50);
         test_train_pass(CELL_LSTM, &wide, 0, "70000-row cross-entropy");
         test_repeatable(&notebook_ish);
+        test_nccl_one_rank(&comm);
     }
     printf("%d of %d checks failed\n", failures, checks);
+    comm_finalize();
     return failures ? 1 : 0;
 }
