@@ -16,6 +16,8 @@
 #   slurm_wait_job ID STATE SECS   waits until job ID is in STATE (a regex)
 #   slurm_job_field ID FIELD       one field of `scontrol show job ID`
 #   slurm_link up|down             the veth pair between A and B (netns only)
+#   slurm_start_requeued ID        a requeued job waits 120 s (Slurm holds it,
+#                                  Reason=BeginTime); this makes it eligible now
 #
 # Every exit path (the EXIT trap, set here) cancels the jobs, stops the
 # daemons and every process they started (found by a marker variable in
@@ -265,4 +267,28 @@ slurm_wait_job() {
     done
     echo "job $1: state '$st' after $3 s, expected $2" >&2
     return 1
+}
+
+# slurm_start_requeued ID: once job ID is back in the queue (PENDING after
+# `scontrol requeue`, which Slurm holds 120 s with Reason=BeginTime), lets it
+# start now instead of waiting those 120 s.
+# Not before the run that requeued itself is gone from the node: a new run
+# whose step 0 meets the old one's still terminating fails to launch.
+slurm_start_requeued() {
+    slurm_wait_job "$1" PENDING 60 || return 1
+    local i
+    for ((i = 0; i < 300; i++)); do
+        slurm_job_stepds "$1" | grep -q . || break
+        sleep 0.1
+    done
+    sl scontrol update JobId="$1" StartTime=now
+}
+
+# The PIDs of the cluster's slurmstepd processes of job ID.
+slurm_job_stepds() {
+    local pid
+    for pid in $(slurm_marked_pids); do
+        grep -qF "slurmstepd: [$1." "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+    done
+    return 0
 }

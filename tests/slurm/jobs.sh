@@ -49,11 +49,11 @@ submit() {
         slurm/cpu.sbatch) | cut -d';' -f1
 }
 
-# wait_line FILE REGEX SECS: until a line of FILE matches
+# wait_line FILE REGEX SECS [N]: until N lines (default 1) of FILE match
 wait_line() {
     local i
     for ((i = 0; i < $3 * 10; i++)); do
-        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+        [ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "${4:-1}" ] && return 0
         sleep 0.1
     done
     cat "$1" 2>/dev/null || true
@@ -109,6 +109,7 @@ case_preempt() {
     wait_step "$WORK/preempted.out" 60 60
     sl scancel --signal=USR1 "$id"
     wait_line "$WORK/preempted.out" "requeueing job $id" 60
+    slurm_start_requeued "$id" || fail "job $id not requeued"
     slurm_wait_job "$id" "RUNNING|COMPLETED" 120 || fail "the requeued job did not run again"
     wait_line "$WORK/preempted.out" "resumed from .* at step" 60
     local first
@@ -118,6 +119,8 @@ case_preempt() {
     wait_step "$WORK/preempted.out" $((first + 60)) 60
     sl scancel --signal=USR1 --batch "$id"
     wait_line "$WORK/preempted.out" "batch shell got SIGUSR1" 30
+    wait_line "$WORK/preempted.out" "requeueing job $id" 30 2
+    slurm_start_requeued "$id" || fail "job $id not requeued the second time"
     finished "$id" preempted
     cat "$WORK/preempted.out"
     [ "$(grep -c "requeueing job $id" "$WORK/preempted.out")" -eq 2 ] || fail "not requeued exactly twice"
@@ -136,6 +139,7 @@ case_cap() {
     wait_step "$WORK/capped.out" 60 60
     sl scancel --signal=USR1 "$id"
     wait_line "$WORK/capped.out" "requeueing job $id" 60
+    slurm_start_requeued "$id" || fail "job $id not requeued"
     wait_line "$WORK/capped.out" "resumed from .* at step" 120
     local first
     first=$(sed -n 's/.*resumed from .* at step \([0-9]*\)$/\1/p' "$WORK/capped.out" | head -n 1)
