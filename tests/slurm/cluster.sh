@@ -9,7 +9,9 @@
 #                                  with its own hostname (a UTS namespace) and
 #                                  a private address on a veth pair between
 #                                  them (10.213.0.1 and .2); the controller and
-#                                  node "a" in A, node "b" in B
+#                                  node "a" in A, node "b" in B (4 CPUs each,
+#                                  SlurmdTimeout=10: a lost node is down in
+#                                  10-20 s)
 #   sl CMD ARGS...                 a Slurm client command (sbatch, scontrol,
 #                                  scancel, srun, ...) for this cluster, with
 #                                  a 30 s limit; in A for the netns cluster
@@ -31,6 +33,7 @@ SLURM_DIR="$WORK/slurm"
 # the marker in the environment of every process the cluster starts
 SLURM_MARK="CHARNN_TEST_CLUSTER=$SLURM_DIR"
 SLURM_NS=() # the namespaces created, for the cleanup
+SLURM_PIDS=() # the daemons started
 SLURM_CLIENT_NS="" # where the client commands run ("" = here)
 export SLURM_CONF="$SLURM_DIR/etc/slurm.conf"
 unset SLURM_JOB_ID SLURM_JOBID SLURM_NTASKS SLURM_NPROCS SLURM_CPUS_PER_TASK SLURM_JOB_NODELIST
@@ -81,7 +84,7 @@ slurm_stop_marked() {
 
 sl() {
     local -a pre=()
-    [ -z "$SLURM_CLIENT_NS" ] || pre=(ip netns exec "$SLURM_CLIENT_NS")
+    [ -z "$SLURM_CLIENT_NS" ] || pre=(nsenter --net="/run/netns/$SLURM_CLIENT_NS")
     env "$SLURM_MARK" timeout 30 "${pre[@]}" "$@"
 }
 
@@ -161,17 +164,26 @@ slurm_write_conf() {
 }
 
 # slurm_daemon NS HOST NAME CMD...: starts a daemon in the foreground (in
-# namespace NS with hostname HOST when NS is set), in the background, with
-# the marker; its log goes to $SLURM_DIR/log/NAME.out.
+# network namespace NS, with hostname HOST and its own TmpFS, when NS is
+# set), in the background, with the marker; its log goes to
+# $SLURM_DIR/log/NAME.out.
 slurm_daemon() {
     local ns=$1 host=$2 name=$3
     shift 3
     if [ -n "$ns" ]; then
-        env "$SLURM_MARK" ip netns exec "$ns" unshare --uts \
-            sh -c 'hostname "$0" && exec "$@"' "$host" "$@" >"$SLURM_DIR/log/$name.out" 2>&1 &
+        # nsenter, not `ip netns exec`: that mounts a new /sys, without the
+        # cgroup file system slurmd needs
+        # and a node-local TmpFS: a mount namespace with the node's own
+        # folder on $SLURM_DIR/tmp (Slurm's PMIx plugin keeps per-step
+        # folders there, named alike on every node)
+        mkdir -p "$SLURM_DIR/tmp-$host"
+        env "$SLURM_MARK" nsenter --net="/run/netns/$ns" unshare --uts --mount \
+            sh -c 'hostname "$0" && mount --bind "$1" "$2" && shift 2 && exec "$@"' \
+            "$host" "$SLURM_DIR/tmp-$host" "$SLURM_DIR/tmp" "$@" >"$SLURM_DIR/log/$name.out" 2>&1 &
     else
         env "$SLURM_MARK" "$@" >"$SLURM_DIR/log/$name.out" 2>&1 &
     fi
+    SLURM_PIDS+=("$!")
 }
 
 slurm_start_munged() {
@@ -188,10 +200,13 @@ slurm_start_munged() {
 
 # slurm_wait_nodes N SECS: waits until N nodes are idle, else skips.
 slurm_wait_nodes() {
-    local i idle
+    local i idle pid
     for ((i = 0; i < $2 * 2; i++)); do
         idle=$(sl sinfo -h -N -t idle -o '%N' 2>/dev/null | sort -u | grep -c . || true)
         [ "$idle" -ge "$1" ] && return 0
+        for pid in "${SLURM_PIDS[@]}"; do
+            kill -0 "$pid" 2>/dev/null || slurm_skip "a Slurm daemon (pid $pid) exited at start"
+        done
         sleep 0.5
     done
     sl sinfo -N -l 2>&1 || true
@@ -217,7 +232,7 @@ slurm_cluster_start() {
 slurm_cluster_start_netns() {
     slurm_check_prereqs
     command -v ip >/dev/null 2>&1 || skip "no ip (Debian package iproute2)"
-    command -v unshare >/dev/null 2>&1 || skip "no unshare (util-linux)"
+    command -v unshare >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1 || skip "no unshare or nsenter (util-linux)"
     local a="charnn-$$-a" b="charnn-$$-b" va="cn$$a" vb="cn$$b"
     ip netns add "$a" 2>/dev/null || skip "cannot create a network namespace (ip netns add: no CAP_SYS_ADMIN?)"
     SLURM_NS+=("$a")
@@ -236,8 +251,9 @@ slurm_cluster_start_netns() {
     SLURM_VETH=("$a" "$va" "$b" "$vb")
     SLURM_CLIENT_NS=$a
     slurm_write_conf a 10.213.0.1 6817 \
-        "NodeName=a NodeAddr=10.213.0.1 Port=6818 CPUs=2 State=UNKNOWN" \
-        "NodeName=b NodeAddr=10.213.0.2 Port=6818 CPUs=2 State=UNKNOWN"
+        "SlurmdTimeout=10" \
+        "NodeName=a NodeAddr=10.213.0.1 Port=6818 CPUs=4 State=UNKNOWN" \
+        "NodeName=b NodeAddr=10.213.0.2 Port=6818 CPUs=4 State=UNKNOWN"
     slurm_start_munged
     slurm_daemon "$a" a slurmctld slurmctld -D -i -f "$SLURM_CONF"
     slurm_daemon "$a" a slurmd-a slurmd -D -N a -f "$SLURM_CONF"
@@ -257,15 +273,17 @@ slurm_job_field() {
 }
 
 # slurm_wait_job ID STATE-REGEX SECS: 0 once the job's state matches, 1 on
-# timeout (the state is then printed).
+# timeout or when the job ended in another state (the state is then printed).
 slurm_wait_job() {
     local i st=""
     for ((i = 0; i < $3 * 4; i++)); do
         st=$(slurm_job_field "$1" JobState)
         [[ $st =~ ^($2)$ ]] && return 0
+        # ended otherwise: no use waiting
+        [[ ! $st =~ ^(COMPLETED|FAILED|CANCELLED|NODE_FAIL|TIMEOUT|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE)$ ]] || break
         sleep 0.25
     done
-    echo "job $1: state '$st' after $3 s, expected $2" >&2
+    echo "job $1: state '$st', expected $2 (within $3 s)" >&2
     return 1
 }
 
