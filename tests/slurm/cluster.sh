@@ -43,8 +43,10 @@ slurm_cleanup() {
     set +e
     trap - EXIT INT TERM
     if [ -s "$SLURM_CONF" ]; then
-        timeout 10 sl scancel --full --quiet --partition=test >/dev/null 2>&1
-        slurm_stop_marked TERM 10
+        sl scancel --quiet --partition=test >/dev/null 2>&1
+        # TERM first (the daemons save their state), then KILL what is left
+        # (ranks stuck in MPI on a node cut off)
+        slurm_stop_marked TERM 3
         slurm_stop_marked KILL 5
     fi
     local ns
@@ -58,27 +60,22 @@ trap 'exit 143' TERM
 
 # The PIDs of the processes that carry the marker (never this shell).
 slurm_marked_pids() {
-    local e pid
-    for e in /proc/[0-9]*/environ; do
-        pid=${e#/proc/}
-        pid=${pid%/environ}
-        [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
-        grep -qzxF -- "$SLURM_MARK" "$e" 2>/dev/null && echo "$pid"
-    done
+    grep -lzxF -- "$SLURM_MARK" /proc/[0-9]*/environ 2>/dev/null |
+        sed 's|^/proc/\([0-9]*\)/environ$|\1|' | grep -vx -e "$$" -e "$BASHPID" || true
 }
 
 # slurm_stop_marked SIGNAL SECS: sends SIGNAL to each marked process, then
 # waits up to SECS for them all to be gone.
 slurm_stop_marked() {
     local -a pids
+    local end=$((SECONDS + $2))
     mapfile -t pids < <(slurm_marked_pids)
     [ "${#pids[@]}" -gt 0 ] || return 0
     kill -s "$1" "${pids[@]}" 2>/dev/null
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
+    while [ "$SECONDS" -lt "$end" ]; do
         mapfile -t pids < <(slurm_marked_pids)
         [ "${#pids[@]}" -gt 0 ] || return 0
-        sleep 0.1
+        sleep 0.2
     done
 }
 
@@ -110,6 +107,9 @@ slurm_check_prereqs() {
             skip "no $c (Debian packages slurm-wlm and munge; tests/run installs them)"
     done
     [ "$(id -u)" -eq 0 ] || skip "the private Slurm cluster runs its daemons as root; not root"
+    # slurmd (22.05) will not start without it, whatever the plugins
+    [ -d /sys/fs/cgroup ] && [ -n "$(ls -A /sys/fs/cgroup 2>/dev/null)" ] ||
+        skip "no cgroup file system at /sys/fs/cgroup: slurmd cannot start"
     command -v mpirun >/dev/null 2>&1 || skip "no mpirun (Open MPI)"
 }
 
