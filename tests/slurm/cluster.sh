@@ -124,6 +124,10 @@ slurm_write_conf() {
     chmod 400 "$SLURM_DIR/etc/munge.key"
     {
         echo "ClusterName=charnntest"
+        # job ids of their own: Open MPI names its shared-memory files after
+        # the host and the job, and the clusters of tests running side by
+        # side have the same host names
+        echo "FirstJobId=$(($$ * 10 + 1))"
         echo "SlurmctldHost=$ctl_name($ctl_addr)"
         echo "SlurmctldPort=$ctl_port"
         echo "SlurmUser=root"
@@ -184,6 +188,7 @@ slurm_daemon() {
         env "$SLURM_MARK" "$@" >"$SLURM_DIR/log/$name.out" 2>&1 &
     fi
     SLURM_PIDS+=("$!")
+    disown "$!" # stopped by PID at the end, without bash's "Killed" notices
 }
 
 slurm_start_munged() {

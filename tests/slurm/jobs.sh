@@ -110,7 +110,8 @@ case_preempt() {
     sl scancel --signal=USR1 "$id"
     wait_line "$WORK/preempted.out" "requeueing job $id" 60
     slurm_start_requeued "$id" || fail "job $id not requeued"
-    slurm_wait_job "$id" "RUNNING|COMPLETED" 120 || fail "the requeued job did not run again"
+    slurm_wait_job "$id" "RUNNING|COMPLETED" 120 ||
+        { cat "$WORK/preempted.out"; tail -n 30 "$SLURM_DIR/log/slurmctld.log"; fail "the requeued job did not run again"; }
     wait_line "$WORK/preempted.out" "resumed from .* at step" 60
     local first
     first=$(sed -n 's/.*stopped by a signal at step \([0-9]*\).*/\1/p' "$WORK/preempted.out" | head -n 1)

@@ -120,7 +120,9 @@ case_link() {
         { cat "$WORK/cut.out"; fail "job $id still not over 90 s after the link went down"; }
     local took=$((SECONDS - t1)) state
     state=$(slurm_job_field "$id" JobState)
-    sleep 1
+    # the link back: slurmd b hears of the job's end and kills its ranks
+    # (they would wait in TCP for many minutes, spinning)
+    slurm_link up
     cat "$WORK/cut.out"
     sl sinfo -N || true
     [ "$state" = NODE_FAIL ] || fail "job $id ended $state, expected NODE_FAIL"
