@@ -20,6 +20,13 @@
 #   slurm_link up|down             the veth pair between A and B (netns only)
 #   slurm_start_requeued ID        a requeued job waits 120 s (Slurm holds it,
 #                                  Reason=BeginTime); this makes it eligible now
+#   slurm_submit_cpu NAME [OPT...] sbatch slurm/cpu.sbatch (from the repository
+#                                  root, 1 CPU per task, $MODEL_ARGS as its
+#                                  CHARNN_EXTRA_ARGS, data $WORK/text.txt, run
+#                                  directory $WORK/NAME, output $WORK/NAME.out,
+#                                  sbatch options OPT); prints the job id
+#   slurm_job_done ID NAME [SECS]  fails unless job ID ends COMPLETED and its
+#                                  output says "run finished"
 #
 # Every exit path (the EXIT trap, set here) cancels the jobs, stops the
 # daemons and every process they started (found by a marker variable in
@@ -108,8 +115,9 @@ slurm_check_prereqs() {
     done
     [ "$(id -u)" -eq 0 ] || skip "the private Slurm cluster runs its daemons as root; not root"
     # slurmd (22.05) will not start without it, whatever the plugins
-    [ -d /sys/fs/cgroup ] && [ -n "$(ls -A /sys/fs/cgroup 2>/dev/null)" ] ||
+    if [ -z "$(ls -A /sys/fs/cgroup 2>/dev/null)" ]; then
         skip "no cgroup file system at /sys/fs/cgroup: slurmd cannot start"
+    fi
     command -v mpirun >/dev/null 2>&1 || skip "no mpirun (Open MPI)"
 }
 
@@ -181,6 +189,7 @@ slurm_daemon() {
         # folder on $SLURM_DIR/tmp (Slurm's PMIx plugin keeps per-step
         # folders there, named alike on every node)
         mkdir -p "$SLURM_DIR/tmp-$host"
+        # shellcheck disable=SC2016 # expanded by that sh
         env "$SLURM_MARK" nsenter --net="/run/netns/$ns" unshare --uts --mount \
             sh -c 'hostname "$0" && mount --bind "$1" "$2" && shift 2 && exec "$@"' \
             "$host" "$SLURM_DIR/tmp-$host" "$SLURM_DIR/tmp" "$@" >"$SLURM_DIR/log/$name.out" 2>&1 &
@@ -230,14 +239,15 @@ slurm_cluster_start() {
     slurm_start_munged
     slurm_daemon "" "" slurmctld slurmctld -D -i -f "$SLURM_CONF"
     slurm_daemon "" "" slurmd slurmd -D -N "$node" -f "$SLURM_CONF"
-    SLURM_NODES=("$node")
     slurm_wait_nodes 1 30
 }
 
 slurm_cluster_start_netns() {
     slurm_check_prereqs
     command -v ip >/dev/null 2>&1 || skip "no ip (Debian package iproute2)"
-    command -v unshare >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1 || skip "no unshare or nsenter (util-linux)"
+    if ! command -v unshare >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1; then
+        skip "no unshare or nsenter (util-linux)"
+    fi
     local a="charnn-$$-a" b="charnn-$$-b" va="cn$$a" vb="cn$$b"
     ip netns add "$a" 2>/dev/null || skip "cannot create a network namespace (ip netns add: no CAP_SYS_ADMIN?)"
     SLURM_NS+=("$a")
@@ -263,7 +273,6 @@ slurm_cluster_start_netns() {
     slurm_daemon "$a" a slurmctld slurmctld -D -i -f "$SLURM_CONF"
     slurm_daemon "$a" a slurmd-a slurmd -D -N a -f "$SLURM_CONF"
     slurm_daemon "$b" b slurmd-b slurmd -D -N b -f "$SLURM_CONF"
-    SLURM_NODES=(a b)
     slurm_wait_nodes 2 30
 }
 
@@ -314,4 +323,18 @@ slurm_job_stepds() {
         grep -qF "slurmstepd: [$1." "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
     done
     return 0
+}
+
+slurm_submit_cpu() {
+    local name=$1
+    shift
+    (cd "$CHARNN_SOURCE" && CHARNN_CONFIG="" CHARNN_DATA="$WORK/text.txt" \
+        CHARNN_RUN_DIR="$WORK/$name" CHARNN_TRAIN="$TRAIN" CHARNN_EXTRA_ARGS="$MODEL_ARGS" \
+        sl sbatch --parsable --cpus-per-task=1 --time=10 --output="$WORK/$name.out" "$@" \
+        slurm/cpu.sbatch) | cut -d';' -f1
+}
+
+slurm_job_done() {
+    slurm_wait_job "$1" COMPLETED "${3:-120}" || { cat "$WORK/$2.out"; fail "job $1 ($2) did not complete"; }
+    grep -q "run finished" "$WORK/$2.out" || { cat "$WORK/$2.out"; fail "$2: no 'run finished'"; }
 }

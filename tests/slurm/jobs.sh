@@ -25,29 +25,9 @@ STEPS=2000
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
 
 gen_text english 30000 8 "$WORK/text.txt"
-cat >"$WORK/run.ini" <<EOF
-hidden = 32
-layers = 1
-batch = 8
-seq = 16
-steps = $STEPS
-save-every = 100000
-eval-every = 0
-log-every = 20
-EOF
-unset CHARNN_ROOT CHARNN_REQUEUE CHARNN_MAX_REQUEUES CHARNN_LAUNCHER_ARGS CHARNN_EXTRA_ARGS
-
-# submit NAME [SBATCH-OPTIONS...]: slurm/cpu.sbatch from the repository root
-# (as documented), run directory $WORK/NAME, output $WORK/NAME.out; prints
-# the job id
-submit() {
-    local name=$1
-    shift
-    (cd "$CHARNN_SOURCE" && CHARNN_CONFIG="$WORK/run.ini" CHARNN_DATA="$WORK/text.txt" \
-        CHARNN_RUN_DIR="$WORK/$name" CHARNN_TRAIN="$TRAIN" \
-        sl sbatch --parsable --cpus-per-task=1 --time=10 --output="$WORK/$name.out" "$@" \
-        slurm/cpu.sbatch) | cut -d';' -f1
-}
+MODEL_ARGS="--hidden 32 --layers 1 --batch 8 --seq 16 --steps $STEPS --save-every 100000 --eval-every 0 --log-every 20"
+unset CHARNN_ROOT CHARNN_REQUEUE CHARNN_MAX_REQUEUES CHARNN_LAUNCHER_ARGS
+submit() { slurm_submit_cpu "$@"; }
 
 # wait_line FILE REGEX SECS [N]: until N lines (default 1) of FILE match
 wait_line() {
@@ -73,11 +53,7 @@ wait_step() {
     fail "$1: no step >= $2 within $3 s"
 }
 
-finished() { # ID NAME: the job completed; prints its output
-    slurm_wait_job "$1" COMPLETED 120 || { cat "$WORK/$2.out"; fail "job $1 ($2) did not complete"; }
-    grep -q "run finished" "$WORK/$2.out" || { cat "$WORK/$2.out"; fail "$2: no 'run finished'"; }
-}
-
+finished() { slurm_job_done "$@"; }
 restarts() { slurm_job_field "$1" Restarts; }
 
 slurm_cluster_start

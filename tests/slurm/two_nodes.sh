@@ -23,41 +23,18 @@ CASE=${1:?CASE}
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
 
 gen_text english 30000 8 "$WORK/text.txt"
-# write_ini STEPS SAVE_EVERY
-write_ini() {
-    cat >"$WORK/run.ini" <<EOF
-hidden = 32
-layers = 1
-batch = 8
-seq = 16
-dropout = 0.3
-steps = $1
-save-every = $2
-keep = 20
-eval-every = 0
-log-every = 20
-EOF
+# model STEPS SAVE_EVERY: the options of every run, into MODEL_ARGS
+model() {
+    MODEL_ARGS="--hidden 32 --layers 1 --batch 8 --seq 16 --dropout 0.3 --steps $1 --save-every $2"
+    MODEL_ARGS+=" --keep 20 --eval-every 0 --log-every 20"
 }
-unset CHARNN_ROOT CHARNN_REQUEUE CHARNN_MAX_REQUEUES CHARNN_LAUNCHER_ARGS CHARNN_EXTRA_ARGS
+unset CHARNN_ROOT CHARNN_REQUEUE CHARNN_MAX_REQUEUES CHARNN_LAUNCHER_ARGS
 export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp OMPI_MCA_btl_tcp_if_include=10.213.0.0/24 \
     OMPI_MCA_mpi_yield_when_idle=1 \
     OMPI_MCA_oob_tcp_if_include=10.213.0.0/24
 
-# submit NAME [SBATCH-OPTIONS...]: slurm/cpu.sbatch from the repository root,
-# run directory $WORK/NAME, output $WORK/NAME.out; prints the job id
-submit() {
-    local name=$1
-    shift
-    (cd "$CHARNN_SOURCE" && CHARNN_CONFIG="$WORK/run.ini" CHARNN_DATA="$WORK/text.txt" \
-        CHARNN_RUN_DIR="$WORK/$name" CHARNN_TRAIN="$TRAIN" \
-        sl sbatch --parsable --cpus-per-task=1 --time=10 --output="$WORK/$name.out" "$@" \
-        slurm/cpu.sbatch) | cut -d';' -f1
-}
-
-completed() { # ID NAME [SECS]
-    slurm_wait_job "$1" COMPLETED "${3:-120}" || { cat "$WORK/$2.out"; fail "job $1 ($2) did not complete"; }
-    grep -q "run finished" "$WORK/$2.out" || { cat "$WORK/$2.out"; fail "$2: no 'run finished'"; }
-}
+submit() { slurm_submit_cpu "$@"; }
+completed() { slurm_job_done "$@"; }
 
 # ms_per_step METRICS FROM: mean wall time of a step after step FROM
 ms_per_step() {
@@ -75,7 +52,7 @@ t0=$SECONDS
 
 case_equiv() {
     local steps=300 id one
-    write_ini $steps 20
+    model $steps 20
     id=$(submit two --nodes=2 --ntasks-per-node=2)
     completed "$id" two
     cat "$WORK/two.out"
@@ -88,7 +65,9 @@ case_equiv() {
     [ "$(sl scontrol show hostnames "$(slurm_job_field "$id" NodeList)" | paste -sd, -)" = a,b ] ||
         fail "job $id not on nodes a and b"
     # the reference: 1 rank, the same options, outside Slurm
-    "$TRAIN" --config "$WORK/run.ini" --data "$WORK/text.txt" --out "$WORK/one" --device cpu \
+    local -a opts
+    read -r -a opts <<<"$MODEL_ARGS"
+    "$TRAIN" "${opts[@]}" --data "$WORK/text.txt" --out "$WORK/one" --device cpu \
         --threads 1 --steps 20 >"$WORK/one.log" 2>&1 || { cat "$WORK/one.log"; fail "the 1-rank run"; }
     "${H5CMP[@]}" --atol 1e-5 --group /model "$WORK/one/ckpt-00000020.h5" "$WORK/two/ckpt-00000020.h5" ||
         fail "2 nodes x 2 ranks: weights at step 20 not within 1e-5 of 1 rank"
@@ -104,7 +83,7 @@ case_equiv() {
 
 case_link() {
     local id
-    write_ini 4000 100
+    model 4000 100
     id=$(submit cut --nodes=2 --ntasks-per-node=2 --no-requeue)
     local i
     for ((i = 0; i < 600; i++)); do
