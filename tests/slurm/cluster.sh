@@ -1,14 +1,18 @@
 # tests/slurm/cluster.sh — a private Slurm cluster for the tests (source it
-# after tests/e2e/lib.sh; bash, root). Nothing outside $WORK is written:
-# its own munge key and munged socket, its own slurm.conf (SLURM_CONF points
-# the client commands at it), state, spool and logs, all under $WORK/slurm.
+# after tests/e2e/lib.sh; bash, root). Nothing outside $WORK is written
+# (but the namespaces' /run/netns entries, removed at the end): its own munge
+# key and munged socket, its own slurm.conf (SLURM_CONF points the client
+# commands at it), state, spool and logs, all under $WORK/slurm. Its job ids
+# start at 10 x this shell's PID + 1, so that clusters of tests running side
+# by side never share one (Open MPI names shared-memory files after them).
 #
 #   slurm_cluster_start            one node (NAME c<pid>, 127.0.0.1, free ports)
 #                                  beside the controller, in this host's network
 #   slurm_cluster_start_netns      two hosts: network namespaces A and B, each
 #                                  with its own hostname (a UTS namespace) and
 #                                  a private address on a veth pair between
-#                                  them (10.213.0.1 and .2); the controller and
+#                                  them (10.213.0.1 and .2), its own TmpFS (a
+#                                  mount namespace); the controller and
 #                                  node "a" in A, node "b" in B (4 CPUs each,
 #                                  SlurmdTimeout=10: a lost node is down in
 #                                  10-20 s)
@@ -32,7 +36,8 @@
 # daemons and every process they started (found by a marker variable in
 # their environment, stopped by PID), deletes the namespaces and the veth
 # pair, then removes $WORK. Where the cluster cannot start (no slurm-wlm or
-# munge, not root, no network namespaces, a daemon that does not come up)
+# munge, not root, no cgroup file system for slurmd, no network namespaces,
+# a daemon that does not come up)
 # the test skips (exit 77) saying why, with the daemon's log.
 # shellcheck shell=bash
 
