@@ -19,6 +19,10 @@ CHARNN_PKGS_BUILD=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
 # for the end-to-end tests (PyTorch reference, checkpoint inspection, valgrind);
 # shellcheck disable=SC2034
 CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy python3-matplotlib valgrind)
+# for the tests under a real Slurm (tests/slurm: private slurmctld, slurmd and
+# munged; network namespaces and veth pairs for two nodes);
+# shellcheck disable=SC2034
+CHARNN_PKGS_SLURM=(slurm-wlm munge iproute2)
 # for tests/run --fuzz (libFuzzer: clang and its runtimes; OpenMP for clang).
 # shellcheck disable=SC2034
 CHARNN_PKGS_FUZZ=(clang libclang-rt-14-dev libomp-dev)

@@ -901,10 +901,10 @@ static void print_banner(const trainer *tr)
     if (tr->comm->rank != 0)
         return;
     printf("charnn-train: %s %zux%zu, vocab %zu, %zu params | %zu chars train, batch %zux%zu "
-           "(%zu windows/epoch) | %d rank(s), device %s, %s\n",
+           "(%zu windows/epoch) | %d rank(s) (%d on this node), device %s, %s\n",
            o->cell, o->layers, o->hidden, tr->text.vocab_size, tr->m.layout.n_params,
            tr->train.lay.rows * tr->train.lay.stride, o->batch, o->seq, tr->train.lay.windows,
-           tr->comm->size, tr->be->name,
+           tr->comm->size, tr->comm->local_size, tr->be->name,
            tr->resumed ? "resuming" : "fresh start");
     char nl[160];
     if (newline_describe(&tr->text.nl, nl, sizeof nl)[0])

@@ -10,7 +10,9 @@
 #           echoes its arguments) and its exit status 75 comes back.
 #   srun    inside a Slurm job of 2 nodes x 4 tasks x 6 CPUs (fake srun and
 #           scontrol): srun -n 8 --kill-on-bad-exit=1 --cpus-per-task=6 --cpu-bind=cores, hosts
-#           from scontrol show hostnames, --threads 6, status 75 passed back.
+#           from scontrol show hostnames, --threads 6, status 75 passed back;
+#           from the site's `scontrol show config`: no --cpu-bind with
+#           TaskPlugin=task/none, --mpi=pmix (or pmi2) when MpiDefault=none.
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 LAUNCH="$CHARNN_SOURCE/launch/charnn"
@@ -33,6 +35,8 @@ EOF
 for l in mpirun srun; do
     cat >"$WORK/bin/$l" <<'EOF'
 #!/bin/bash
+# srun --mpi=list: the plugins in $FAKE_MPI_LIST
+[ "$1" != --mpi=list ] || { printf 'MPI plugin types are...\n\t%s\n' ${FAKE_MPI_LIST:-}; exit 0; }
 out="$(basename "$0")"
 for a in "$@"; do out+=" $(printf '%q' "$a")"; done
 printf 'RAN: %s\n' "$out"
@@ -42,6 +46,8 @@ done
 cat >"$WORK/bin/scontrol" <<'EOF'
 #!/bin/bash
 [ "$1 $2" = "show hostnames" ] && [ "$3" = "node[01-02]" ] && printf 'node01\nnode02\n'
+# show config: the lines of $FAKE_SLURM_CONFIG (unset: fails, as without a controller)
+[ "$1 $2" = "show config" ] && [ -n "${FAKE_SLURM_CONFIG:-}" ] && printf '%b\n' "$FAKE_SLURM_CONFIG"
 EOF
 chmod +x "$WORK"/bin/*
 export PATH="$WORK/bin:$PATH" CHARNN_TRAIN="$WORK/bin/fake-train"
@@ -143,5 +149,19 @@ else
     [ "$rc" -eq 75 ] || fail "exit status $rc, expected the launcher's 75"
     [ "$(sed -n 's/^RAN: //p' "$WORK/c.out")" = "$(printed "$WORK/c.out")" ] ||
         fail "the command run differs from the one printed"
+    # the site's config: --cpu-bind only with a binding task plugin, --mpi
+    # when MpiDefault is none (pmix, else pmi2, from srun --mpi=list)
+    FAKE_SLURM_CONFIG="MpiDefault              = none\nTaskPlugin              = task/none" \
+        FAKE_MPI_LIST="none pmi2 pmix" "$LAUNCH" --dry-run -- --data in.txt >"$WORK/d.out"
+    expect "$WORK/d.out" '^  binding +--cpus-per-task=6, not bound: .*MpiDefault=none, TaskPlugin=task/none' \
+        '^  command +srun -n 8 --kill-on-bad-exit=1 --cpus-per-task=6 --mpi=pmix .*/fake-train '
+    if grep -q OMP_PROC_BIND "$WORK/d.out"; then fail "OMP_PROC_BIND set for unbound ranks"; fi
+    FAKE_SLURM_CONFIG="MpiDefault              = none\nTaskPlugin              = task/affinity,task/cgroup" \
+        FAKE_MPI_LIST="none pmi2" "$LAUNCH" --dry-run -- --data in.txt >"$WORK/e.out"
+    expect "$WORK/e.out" '^  command +srun -n 8 --kill-on-bad-exit=1 --cpus-per-task=6 --cpu-bind=cores --mpi=pmi2 '
+    FAKE_SLURM_CONFIG="MpiDefault              = pmix\nTaskPlugin              = task/affinity" \
+        FAKE_MPI_LIST="none pmix" "$LAUNCH" --dry-run -- --data in.txt >"$WORK/f.out"
+    expect "$WORK/f.out" '^  command +srun -n 8 --kill-on-bad-exit=1 --cpus-per-task=6 --cpu-bind=cores .*/fake-train '
+    if grep -q -- --mpi= "$WORK/f.out"; then fail "--mpi added where MpiDefault=pmix"; fi
     echo "ok: srun layouts"
 fi
