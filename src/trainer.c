@@ -16,6 +16,7 @@
 #include "optim.h"
 #include "osutil.h"
 #include "profile.h"
+#include "resume.h"
 #include "shard.h"
 #include "stop.h"
 #ifdef CHARNN_WITH_CUDA
@@ -73,70 +74,7 @@ static void options_table(trainer *tr, opt_table *t, unsigned char *set)
     train_opts_table(t, tr->o, set);
 }
 
-/* On resume, options not given explicitly take the checkpoint's values
- * (except this invocation's own: out, resume, metrics, device, threads);
- * those that fix the model and the data layout must agree when given. */
-static int merge_checkpoint_options(trainer *tr, unsigned char *set)
-{
-    opt_table t;
-    char mine[OPT_PATH_MAX];
-    options_table(tr, &t, set);
-    for (size_t i = 0; i < t.n; i++) {
-        const opt_spec *s = &t.specs[i];
-        if (s->flags & (OPT_RUN | OPT_NO_FILE))
-            continue;
-        const char *saved = checkpoint_option(&tr->ck, s->name);
-        if (!saved && (s->flags & OPT_ARCH))
-            saved = s->legacy; /* a checkpoint from before the option */
-        if (!saved && (s->flags & OPT_ARCH))
-            return error_set("checkpoint '%s' lacks option '%s'", tr->ckpt_path, s->name);
-        opts_format(&t, s, mine, sizeof mine);
-        if (set[i] && (s->flags & OPT_ARCH) && strcmp(mine, saved) != 0)
-            return error_set("--%s %s contradicts checkpoint '%s' (%s = %s)", s->name, mine,
-                             tr->ckpt_path, s->name, saved);
-        if (!set[i] && saved && opts_set(&t, s->name, saved, "checkpoint option") != 0)
-            return -1;
-    }
-    cell_kind cell;
-    if (cell_parse(tr->o->cell, &cell) != 0 || cell != tr->ck.layout.cell ||
-        tr->o->hidden != tr->ck.layout.hidden || tr->o->layers != tr->ck.layout.layers)
-        return error_set("checkpoint '%s': its options contradict its model", tr->ckpt_path);
-    return 0;
-}
-
-/* Reads the first of the candidates (checkpoint_candidates) that is whole
- * and valid. With --resume auto, damaged ones (a truncated or corrupted
- * newest file) are skipped, each with a warning once a good one is found;
- * when all are damaged, the one error names the newest's problem. Every
- * rank reads the same files, so all agree. */
-static int read_first_good(trainer *tr, char **paths, size_t n)
-{
-    char **why = xcalloc(n, sizeof *why, "checkpoint errors");
-    size_t i = 0;
-    for (; i < n && !tr->resumed; i++) {
-        if (strlen(paths[i]) >= sizeof tr->ckpt_path) {
-            error_set("checkpoint path '%s' is too long", paths[i]);
-        } else {
-            snprintf(tr->ckpt_path, sizeof tr->ckpt_path, "%s", paths[i]);
-            tr->resumed = checkpoint_read(tr->ckpt_path, &tr->ck) == 0;
-        }
-        if (!tr->resumed)
-            why[i] = xstrdup(error_message(), "checkpoint error");
-    }
-    for (size_t j = 0; tr->resumed && j + 1 < i; j++)
-        if (tr->comm->rank == 0)
-            warn_print("%s: skipped, resuming from an older checkpoint", why[j]);
-    if (!tr->resumed && n > 1)
-        error_set("no usable checkpoint in '%s' (all %zu damaged; the newest: %s)", tr->o->out, n,
-                  why[0]);
-    else if (!tr->resumed && n == 1)
-        error_set("%s", why[0]);
-    for (size_t j = 0; j < n; j++)
-        free(why[j]);
-    free(why);
-    return tr->resumed || n == 0 ? 0 : -1;
-}
-
+/* --resume: the first good candidate, its options merged (resume.h). */
 static int load_resume(trainer *tr, unsigned char *set)
 {
     char **paths;
@@ -145,23 +83,15 @@ static int load_resume(trainer *tr, unsigned char *set)
         return 0;
     if (checkpoint_candidates(tr->o->resume, tr->o->out, &paths, &n) != 0)
         return -1;
-    int rc = read_first_good(tr, paths, n);
+    int rc = resume_read_first_good(paths, n, tr->o->out, tr->comm->rank, &tr->ck, tr->ckpt_path,
+                                    sizeof tr->ckpt_path);
     checkpoint_candidates_free(paths, n);
-    if (rc != 0 || !tr->resumed)
+    if (rc <= 0)
         return rc;
-    return merge_checkpoint_options(tr, set);
-}
-
-static int check_vocab(trainer *tr)
-{
-    const corpus *c = &tr->text;
-    const checkpoint *ck = &tr->ck;
-    if (c->vocab_size == ck->layout.vocab &&
-        memcmp(c->vocab, ck->vocab, c->vocab_size * sizeof *c->vocab) == 0)
-        return 0;
-    return error_set("vocabulary of '%s' (%zu characters) differs from checkpoint '%s' "
-                     "(%zu characters): resume needs the same text",
-                     tr->o->data, c->vocab_size, tr->ckpt_path, ck->layout.vocab);
+    tr->resumed = 1;
+    opt_table t;
+    options_table(tr, &t, set);
+    return resume_merge_options(&t, tr->o, &tr->ck, tr->ckpt_path);
 }
 
 /* This rank's rows of split s, which starts at id `base` of the text: from
@@ -407,7 +337,7 @@ static int setup(trainer *tr, unsigned char *set)
 #endif
     if (load_data(tr, given_vf, given_enc, given_nl) != 0)
         return -1;
-    if (tr->resumed && check_vocab(tr) != 0)
+    if (tr->resumed && resume_check_vocab(&tr->text, &tr->ck, tr->o->data, tr->ckpt_path) != 0)
         return -1;
     if (layout_splits(tr) != 0)
         return -1;
