@@ -5,6 +5,11 @@ endif()
 enable_language(CUDA)
 find_package(CUDAToolkit REQUIRED)
 message(STATUS "charnn: CUDA ${CUDAToolkit_VERSION}, architectures ${CMAKE_CUDA_ARCHITECTURES}")
+# The binaries find libcudart/libcublas where they were linked, whether or
+# not the loader is configured for the toolkit (nvcc's own library folder is
+# an implicit link directory, which CMake leaves out of the RPATH).
+list(APPEND CMAKE_BUILD_RPATH "${CUDAToolkit_LIBRARY_DIR}")
+list(APPEND CMAKE_INSTALL_RPATH "${CUDAToolkit_LIBRARY_DIR}")
 
 # The kernels as an object library of their own: the directory's C warning
 # flags (-Wall ...) are not nvcc options, so they reach the host compiler
