@@ -31,6 +31,30 @@ typedef struct {
     double grad_scale;             /* clip factor applied to every gradient */
 } adam_args;
 
+/* One layer's recurrence over a window of M steps for B rows, time-major;
+ * G = cell_gates(cell), A = cell_act_width(cell). */
+typedef struct {
+    cell_kind cell;
+    size_t steps, rows, hidden; /* M, B, H */
+    const real *w_hh;           /* (G*H, H) */
+    const real *b_hh;           /* (G*H) */
+    const real *xg;             /* (M, B, G*H) input projections incl. b_ih */
+    real *hs;                   /* (M+1, B, H) slot 0 the carried h, slot t+1 h_t */
+    real *cs;                   /* (M+1, B, H) LSTM cell states, else NULL */
+    real *act;                  /* (M, B, A*H) cell activations (see above) */
+    real *work;                 /* (rnn_work(cell, B, H)) scratch */
+} rnn_seq;
+
+/* The gradients of an rnn_seq's backward. */
+typedef struct {
+    const real *dy; /* (M, B, H) gradient of h_1..h_M from the layer's output */
+    real *dxg;      /* (M, B, G*H) out: gradient of the pre-activations via xg */
+    real *dhg;      /* (M, B, G*H) out, GRU: the same via hg (reset gate applied);
+                     * == dxg for LSTM and RNN */
+    real *dw_hh;    /* (G*H, H) += */
+    real *db_hh;    /* (G*H) += */
+} rnn_seq_grad;
+
 typedef struct backend {
     const char *name; /* "cpu", "cuda" */
 
@@ -59,18 +83,19 @@ typedef struct backend {
     void (*embed_bwd)(real *dw, const real *dout, const int32_t *idx, size_t n, size_t g,
                       size_t v);
 
-    /* one step of a cell for B rows (see above); c_prev/c NULL unless LSTM */
-    void (*cell_fwd)(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
-                     const real *b_hh, const real *h_prev, const real *c_prev, real *h_out,
-                     real *c_out, real *act);
-    /* its backward: dh = dh_above + dh_rec is the gradient reaching h_t;
-     * writes dxg (B, G*H) (gradient of the pre-activations through xg) and,
-     * for GRU only, dhg (B, G*H) (through hg; LSTM/RNN: dhg == dxg, pass NULL);
-     * dc: in dc_t, out dc_prev (LSTM); dh_rec: in the recurrent gradient,
-     * out the part of dh_prev that bypasses W_hh (GRU: dh*z; else zeros) */
-    void (*cell_bwd)(cell_kind cell, size_t b, size_t h, const real *act, const real *h_prev,
-                     const real *c_prev, const real *c, const real *dh_above, real *dh_rec,
-                     real *dc, real *dxg, real *dhg);
+    /* The recurrence of one layer over a window (rnn_seq below): M steps of
+     * hg = h_{t-1} W_hh^T and the cell, from hs slot 0 (and cs slot 0);
+     * writes hs/cs slots 1..M and act. s->work: rnn_work(...) reals of
+     * scratch owned by the caller, the backend's between the calls. */
+    void (*rnn_fwd)(const rnn_seq *s);
+    /* Its backward, from what rnn_fwd stored in s (s->xg unused): g->dy the
+     * gradient reaching h_1..h_M from above (read only); writes g->dxg and
+     * (GRU) g->dhg for all M steps and adds the window's gradients to
+     * g->dw_hh and g->db_hh. The gradient reaching the carried-in state is
+     * dropped (truncated BPTT). */
+    void (*rnn_bwd)(const rnn_seq *s, const rnn_seq_grad *g);
+    /* Reals of scratch rnn_fwd / rnn_bwd need for (cell, rows, hidden). */
+    size_t (*rnn_work)(cell_kind cell, size_t rows, size_t hidden);
 
     /* out = in * mask / (1 - p), in (M, B, H) time-major; mask bit of
      * (t, r, u) = rng_uniform(seed, rng_stream(DROPOUT, layer), step,

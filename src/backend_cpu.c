@@ -1,8 +1,7 @@
 /* backend_cpu.c — the backend primitives on the host: CBLAS (OpenBLAS) for
- * the matrix products, plain loops (OpenMP across rows) for the rest. */
-#include "backend.h"
-
-#include "cell_math.h"
+ * the matrix products, plain loops (OpenMP across rows) for the rest; the
+ * recurrence is backend_cpu_rnn.c. */
+#include "backend_cpu_impl.h"
 
 #include "error.h"
 #include "rng.h"
@@ -48,9 +47,8 @@ static void cpu_zero(void *p, size_t bytes)
         memset(p, 0, bytes);
 }
 
-static void cpu_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
-                     const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c,
-                     size_t ldc)
+void cpu_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha, const real *a,
+              size_t lda, const real *b, size_t ldb, real beta, real *c, size_t ldc)
 {
     if (m == 0 || n == 0)
         return;
@@ -65,12 +63,18 @@ static void cpu_fill_rows(real *out, const real *bias, size_t rows, size_t cols)
         memcpy(out + i * cols, bias, cols * sizeof *out);
 }
 
-static void cpu_sum_rows(real *out, const real *in, size_t rows, size_t cols)
+/* columns in blocks of 64 across the threads; each column summed in row order */
+void cpu_sum_rows(real *out, const real *in, size_t rows, size_t cols)
 {
-    for (size_t i = 0; i < rows; i++) {
-        const real *row = in + i * cols;
-        for (size_t j = 0; j < cols; j++)
-            out[j] += row[j];
+    size_t blocks = (cols + 63) / 64;
+#pragma omp parallel for schedule(static)
+    for (size_t blk = 0; blk < blocks; blk++) {
+        size_t j0 = blk * 64, j1 = j0 + 64 < cols ? j0 + 64 : cols;
+        for (size_t i = 0; i < rows; i++) {
+            const real *row = in + i * cols;
+            for (size_t j = j0; j < j1; j++)
+                out[j] += row[j];
+        }
     }
 }
 
@@ -94,48 +98,6 @@ static void cpu_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t
         real *col = dw + idx[p];
         for (size_t j = 0; j < g; j++)
             col[j * v] += d[j];
-    }
-}
-
-static void cpu_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
-                         const real *b_hh, const real *h_prev, const real *c_prev,
-                         real *h_out, real *c_out, real *act)
-{
-    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
-#pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < b; r++) {
-        const real *x = xg + r * gh, *hh = hg + r * gh;
-        real *a = act + r * aw;
-        size_t e = r * h;
-        for (size_t u = 0; u < h; u++, e++) {
-            if (cell == CELL_LSTM)
-                cell_lstm_fwd(h, u, x, hh, b_hh, c_prev[e], &c_out[e], &h_out[e], a);
-            else if (cell == CELL_GRU)
-                cell_gru_fwd(h, u, x, hh, b_hh, h_prev[e], &h_out[e], a);
-            else
-                cell_rnn_fwd(u, x, hh, b_hh, &h_out[e], a);
-        }
-    }
-}
-
-static void cpu_cell_bwd(cell_kind cell, size_t b, size_t h, const real *act,
-                         const real *h_prev, const real *c_prev, const real *c,
-                         const real *dh_above, real *dh_rec, real *dc, real *dxg, real *dhg)
-{
-    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
-#pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < b; r++) {
-        const real *a = act + r * aw;
-        real *dx = dxg + r * gh;
-        size_t e = r * h;
-        for (size_t u = 0; u < h; u++, e++) {
-            if (cell == CELL_LSTM)
-                cell_lstm_bwd(h, u, a, c_prev[e], c[e], dh_above[e], &dh_rec[e], &dc[e], dx);
-            else if (cell == CELL_GRU)
-                cell_gru_bwd(h, u, a, h_prev[e], dh_above[e], &dh_rec[e], dx, dhg + r * gh);
-            else
-                cell_rnn_bwd(u, a, dh_above[e], &dh_rec[e], dx);
-        }
     }
 }
 
@@ -254,8 +216,9 @@ static const backend cpu_backend = {
     .sum_rows = cpu_sum_rows,
     .embed_fwd = cpu_embed_fwd,
     .embed_bwd = cpu_embed_bwd,
-    .cell_fwd = cpu_cell_fwd,
-    .cell_bwd = cpu_cell_bwd,
+    .rnn_fwd = cpu_rnn_fwd,
+    .rnn_bwd = cpu_rnn_bwd,
+    .rnn_work = cpu_rnn_work,
     .dropout = cpu_dropout,
     .xent = cpu_xent,
     .sumsq = cpu_sumsq,

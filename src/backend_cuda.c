@@ -178,20 +178,49 @@ static void cuda_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_
     cudaCheck(k_embed_bwd(g.stream, dw, dout, idx, n, gw, v));
 }
 
-static void cuda_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
-                          const real *b_hh, const real *h_prev, const real *c_prev,
-                          real *h_out, real *c_out, real *act)
+/* ---- the recurrence of a window: today a cuBLAS GEMM and a cell kernel per
+ * step, all queued on the stream (no host sync); a CUDA graph or a persistent
+ * kernel can replace these two functions without touching the callers ---- */
+
+static size_t cuda_rnn_work(cell_kind cell, size_t rows, size_t hidden)
 {
-    cudaCheck(k_cell_fwd(g.stream, (int)cell, b, h, xg, hg, b_hh, h_prev, c_prev, h_out, c_out,
-                         act));
+    /* hg (B, G*H) forward; dh_rec and dc (B, H) each backward */
+    size_t gh = cell_gates(cell) * hidden, bh = rows * hidden;
+    return rows * gh > 2 * bh ? rows * gh : 2 * bh;
 }
 
-static void cuda_cell_bwd(cell_kind cell, size_t b, size_t h, const real *act,
-                          const real *h_prev, const real *c_prev, const real *c,
-                          const real *dh_above, real *dh_rec, real *dc, real *dxg, real *dhg)
+static void cuda_rnn_fwd(const rnn_seq *s)
 {
-    cudaCheck(k_cell_bwd(g.stream, (int)cell, b, h, act, h_prev, c_prev, c, dh_above, dh_rec,
-                         dc, dxg, dhg));
+    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
+    size_t aw = cell_act_width(s->cell) * H;
+    for (size_t t = 0; t < s->steps; t++) {
+        const real *h_prev = s->hs + t * bh;
+        cuda_gemm(0, 1, B, gh, H, 1, h_prev, H, s->w_hh, H, 0, s->work, gh);
+        cudaCheck(k_cell_fwd(g.stream, (int)s->cell, B, H, s->xg + t * B * gh, s->work,
+                             s->b_hh, h_prev, s->cs ? s->cs + t * bh : NULL,
+                             s->hs + (t + 1) * bh, s->cs ? s->cs + (t + 1) * bh : NULL,
+                             s->act + t * B * aw));
+    }
+}
+
+static void cuda_rnn_bwd(const rnn_seq *s, const rnn_seq_grad *gr)
+{
+    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
+    size_t aw = cell_act_width(s->cell) * H, n = s->steps * B;
+    int gru = s->cell == CELL_GRU;
+    real *dh_rec = s->work, *dc = s->work + bh;
+    cuda_zero(s->work, 2 * bh * sizeof(real));
+    for (size_t t = s->steps; t-- > 0;) {
+        real *dhg_t = gr->dhg + t * B * gh;
+        const real *c_prev = s->cs ? s->cs + t * bh : NULL, *c = s->cs ? c_prev + bh : NULL;
+        cudaCheck(k_cell_bwd(g.stream, (int)s->cell, B, H, s->act + t * B * aw,
+                             s->hs + t * bh, c_prev, c, gr->dy + t * bh, dh_rec, dc,
+                             gr->dxg + t * B * gh, gru ? dhg_t : NULL));
+        if (t > 0)
+            cuda_gemm(0, 0, B, H, gh, 1, dhg_t, gh, s->w_hh, H, gru ? 1 : 0, dh_rec, H);
+    }
+    cuda_gemm(1, 0, gh, H, n, 1, gr->dhg, gh, s->hs, H, 1, gr->dw_hh, H);
+    cudaCheck(k_sum_rows(g.stream, gr->db_hh, gr->dhg, n, gh));
 }
 
 static void cuda_dropout(real *out, const real *in, size_t m, size_t b, size_t h, real p,
@@ -269,8 +298,9 @@ static const backend cuda_backend = {
     .sum_rows = cuda_sum_rows,
     .embed_fwd = cuda_embed_fwd,
     .embed_bwd = cuda_embed_bwd,
-    .cell_fwd = cuda_cell_fwd,
-    .cell_bwd = cuda_cell_bwd,
+    .rnn_fwd = cuda_rnn_fwd,
+    .rnn_bwd = cuda_rnn_bwd,
+    .rnn_work = cuda_rnn_work,
     .dropout = cuda_dropout,
     .xent = cuda_xent,
     .sumsq = cuda_sumsq,

@@ -78,7 +78,7 @@ void model_work_init(model_work *w, const model *m, size_t rows, size_t seq, int
     w->act = alloc_per_layer(be, L, seq * rows * aw, "cell activations");
     w->xg = alloc_per_layer(be, L, seq * rows * gh, "input projections");
     w->drop = alloc_per_layer(be, L, train ? seq * bh : 0, "dropout outputs");
-    w->hg = be->alloc(rows * gh * sizeof(real), "recurrent projection");
+    w->rnn_work = be->alloc(be->rnn_work(p->cell, rows, H) * sizeof(real), "recurrence scratch");
     w->logits = be->alloc(seq * rows * p->vocab * sizeof(real), "logits");
     w->x = be->alloc(seq * rows * sizeof(int32_t), "input ids");
     w->y = be->alloc(seq * rows * sizeof(int32_t), "target ids");
@@ -89,8 +89,6 @@ void model_work_init(model_work *w, const model *m, size_t rows, size_t seq, int
     w->dxg = be->alloc(seq * rows * gh * sizeof(real), "gate gradient");
     w->dhg = p->cell == CELL_GRU ? be->alloc(seq * rows * gh * sizeof(real), "GRU hh gradient")
                                  : w->dxg;
-    w->dh_rec = be->alloc(bh * sizeof(real), "recurrent gradient");
-    w->dc = be->alloc(bh * sizeof(real), "cell gradient");
 }
 
 void model_work_free(model_work *w, const model *m)
@@ -102,8 +100,7 @@ void model_work_free(model_work *w, const model *m)
     free_per_layer(be, w->act, L);
     free_per_layer(be, w->xg, L);
     free_per_layer(be, w->drop, L);
-    real *singles[] = {w->state_h, w->state_c, w->hg, w->logits, w->dy, w->dx, w->dxg,
-                       w->dh_rec, w->dc};
+    real *singles[] = {w->state_h, w->state_c, w->rnn_work, w->logits, w->dy, w->dx, w->dxg};
     for (size_t i = 0; i < sizeof singles / sizeof *singles; i++)
         if (singles[i])
             be->free(singles[i]);
@@ -129,15 +126,32 @@ static real *layer_out(const model *m, const model_work *w, size_t l, int droppe
     return dropped ? w->drop[l] : w->hs[l] + w->rows * m->layout.hidden;
 }
 
+/* The recurrence of layer l over the window, as the backend's rnn_seq. */
+static rnn_seq layer_seq(const model *m, const model_work *w, size_t l, size_t steps)
+{
+    rnn_seq s = {
+        .cell = m->layout.cell,
+        .steps = steps,
+        .rows = w->rows,
+        .hidden = m->layout.hidden,
+        .w_hh = PARAM(m, m->params, param_w_hh(l)),
+        .b_hh = PARAM(m, m->params, param_b_hh(l)),
+        .xg = w->xg[l],
+        .hs = w->hs[l],
+        .cs = w->cs[l],
+        .act = w->act[l],
+        .work = w->rnn_work,
+    };
+    return s;
+}
+
 static void layer_forward(model *m, model_work *w, size_t l, size_t steps, const real *in)
 {
     const backend *be = m->be;
     const param_layout *p = &m->layout;
     size_t B = w->rows, H = p->hidden, bh = B * H, n = steps * B;
-    size_t gh = cell_gates(p->cell) * H, aw = cell_act_width(p->cell) * H;
+    size_t gh = cell_gates(p->cell) * H;
     const real *w_ih = PARAM(m, m->params, param_w_ih(l));
-    const real *w_hh = PARAM(m, m->params, param_w_hh(l));
-    const real *b_hh = PARAM(m, m->params, param_b_hh(l));
     real *hs = w->hs[l], *cs = w->cs[l];
 
     be->copy(hs, w->state_h + l * bh, bh * sizeof(real));
@@ -148,13 +162,8 @@ static void layer_forward(model *m, model_work *w, size_t l, size_t steps, const
         be->embed_fwd(w->xg[l], w_ih, w->x, n, gh, p->vocab);
     else
         be->gemm(0, 1, n, gh, H, 1, in, H, w_ih, H, 1, w->xg[l], gh);
-    for (size_t t = 0; t < steps; t++) {
-        const real *h_prev = hs + t * bh;
-        be->gemm(0, 1, B, gh, H, 1, h_prev, H, w_hh, H, 0, w->hg, gh);
-        be->cell_fwd(p->cell, B, H, w->xg[l] + t * B * gh, w->hg, b_hh, h_prev,
-                     cs ? cs + t * bh : NULL, hs + (t + 1) * bh, cs ? cs + (t + 1) * bh : NULL,
-                     w->act[l] + t * B * aw);
-    }
+    rnn_seq s = layer_seq(m, w, l, steps);
+    be->rnn_fwd(&s);
     be->copy(w->state_h + l * bh, hs + steps * bh, bh * sizeof(real));
     if (cs)
         be->copy(w->state_c + l * bh, cs + steps * bh, bh * sizeof(real));
@@ -190,28 +199,21 @@ static void layer_backward(model *m, model_work *w, size_t l, size_t steps,
 {
     const backend *be = m->be;
     const param_layout *p = &m->layout;
-    size_t B = w->rows, H = p->hidden, bh = B * H, n = steps * B;
-    size_t gh = cell_gates(p->cell) * H, aw = cell_act_width(p->cell) * H;
-    const real *w_hh = PARAM(m, m->params, param_w_hh(l));
-    real *hs = w->hs[l], *cs = w->cs[l];
-    int gru = p->cell == CELL_GRU;
-
+    size_t B = w->rows, H = p->hidden, n = steps * B;
+    size_t gh = cell_gates(p->cell) * H;
     if (pass->dropout > 0)
         be->dropout(w->dy, w->dy, steps, B, H, (real)pass->dropout, pass->seed, pass->step,
                     (uint32_t)l, pass->row0);
-    be->zero(w->dh_rec, bh * sizeof(real));
-    be->zero(w->dc, bh * sizeof(real));
-    for (size_t t = steps; t-- > 0;) {
-        real *dhg_t = w->dhg + t * B * gh;
-        be->cell_bwd(p->cell, B, H, w->act[l] + t * B * aw, hs + t * bh,
-                     cs ? cs + t * bh : NULL, cs ? cs + (t + 1) * bh : NULL, w->dy + t * bh,
-                     w->dh_rec, w->dc, w->dxg + t * B * gh, gru ? dhg_t : NULL);
-        if (t > 0)
-            be->gemm(0, 0, B, H, gh, 1, dhg_t, gh, w_hh, H, gru ? 1 : 0, w->dh_rec, H);
-    }
-    /* weight gradients as large GEMMs over the whole window */
-    be->gemm(1, 0, gh, H, n, 1, w->dhg, gh, hs, H, 1, PARAM(m, m->grads, param_w_hh(l)), H);
-    be->sum_rows(PARAM(m, m->grads, param_b_hh(l)), w->dhg, n, gh);
+    rnn_seq s = layer_seq(m, w, l, steps);
+    rnn_seq_grad g = {
+        .dy = w->dy,
+        .dxg = w->dxg,
+        .dhg = w->dhg,
+        .dw_hh = PARAM(m, m->grads, param_w_hh(l)),
+        .db_hh = PARAM(m, m->grads, param_b_hh(l)),
+    };
+    be->rnn_bwd(&s, &g);
+    /* the input side's gradients as large GEMMs over the whole window */
     be->sum_rows(PARAM(m, m->grads, param_b_ih(l)), w->dxg, n, gh);
     real *dw_ih = PARAM(m, m->grads, param_w_ih(l));
     if (l == 0) {

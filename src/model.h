@@ -28,14 +28,12 @@ typedef struct {
     real **act;       /* L × (M, B, A*H) cell activations (backend.h) */
     real **xg;        /* L × (M, B, G*H) input projections incl. b_ih */
     real **drop;      /* L × (M, B, H) dropped layer outputs (train only) */
-    real *hg;         /* (B, G*H) recurrent projection of one step */
+    real *rnn_work;   /* (be->rnn_work(cell, B, H)) the recurrence's scratch */
     real *logits;     /* (M*B, V) logits, then their gradient */
     real *dy;         /* (M, B, H) gradient of a layer's output */
     real *dx;         /* (M, B, H) gradient passed to the layer below */
     real *dxg;        /* (M, B, G*H) gradient of the pre-activations */
     real *dhg;        /* (M, B, G*H) GRU: gradient through W_hh (else == dxg) */
-    real *dh_rec;     /* (B, H) recurrent gradient */
-    real *dc;         /* (B, H) LSTM cell gradient */
     int32_t *x, *y;   /* (M*B) device: inputs and targets, time-major */
 } model_work;
 
