@@ -9,8 +9,18 @@
 #include <string.h>
 
 #ifndef CHARNN_WITH_CUDA
-const backend *backend_cuda(void) { return NULL; }
+const backend *backend_cuda_open(int ordinal)
+{
+    (void)ordinal;
+    return NULL;
+}
 #endif
+
+void backend_release(const backend *be)
+{
+    if (be && be->destroy)
+        be->destroy(be);
+}
 
 int backend_select(const char *device, int local_rank, const backend **out)
 {
@@ -18,12 +28,8 @@ int backend_select(const char *device, int local_rank, const backend **out)
         *out = backend_cpu();
         return 0;
     }
-#ifdef CHARNN_WITH_CUDA
-    backend_cuda_set_device(local_rank); /* node-local rank modulo the visible GPUs */
-#else
-    (void)local_rank;
-#endif
-    const backend *cuda = backend_cuda();
+    /* node-local rank modulo the visible GPUs */
+    const backend *cuda = backend_cuda_open(local_rank);
     if (strcmp(device, "cuda") == 0 && !cuda) {
 #ifdef CHARNN_WITH_CUDA
         return error_set("--device cuda: no CUDA device is visible");

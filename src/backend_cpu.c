@@ -34,21 +34,24 @@ void backend_cpu_threads(size_t n)
 #endif
 }
 
-static void *cpu_alloc(size_t bytes, const char *what) { return xcalloc(1, bytes, what); }
-static void cpu_free(void *p) { free(p); }
-static void cpu_copy(void *dst, const void *src, size_t bytes)
+static void *cpu_alloc(const backend *be, size_t bytes, const char *what)
+{
+    return xcalloc(1, bytes, what);
+}
+static void cpu_free(const backend *be, void *p) { free(p); }
+static void cpu_copy(const backend *be, void *dst, const void *src, size_t bytes)
 {
     if (bytes)
         memmove(dst, src, bytes);
 }
-static void cpu_zero(void *p, size_t bytes)
+static void cpu_zero(const backend *be, void *p, size_t bytes)
 {
     if (bytes)
         memset(p, 0, bytes);
 }
 
-void cpu_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha, const real *a,
-              size_t lda, const real *b, size_t ldb, real beta, real *c, size_t ldc)
+void cpu_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
+              const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c, size_t ldc)
 {
     if (m == 0 || n == 0)
         return;
@@ -57,14 +60,14 @@ void cpu_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha
                   (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
 
-static void cpu_fill_rows(real *out, const real *bias, size_t rows, size_t cols)
+static void cpu_fill_rows(const backend *be, real *out, const real *bias, size_t rows, size_t cols)
 {
     for (size_t i = 0; i < rows; i++)
         memcpy(out + i * cols, bias, cols * sizeof *out);
 }
 
 /* columns in blocks of 64 across the threads; each column summed in row order */
-void cpu_sum_rows(real *out, const real *in, size_t rows, size_t cols)
+void cpu_sum_rows(const backend *be, real *out, const real *in, size_t rows, size_t cols)
 {
     size_t blocks = (cols + 63) / 64;
 #pragma omp parallel for schedule(static)
@@ -78,8 +81,8 @@ void cpu_sum_rows(real *out, const real *in, size_t rows, size_t cols)
     }
 }
 
-static void cpu_embed_fwd(real *out, const real *w, const int32_t *idx, size_t n, size_t g,
-                          size_t v)
+static void cpu_embed_fwd(const backend *be, real *out, const real *w, const int32_t *idx, size_t n,
+                          size_t g, size_t v)
 {
 #pragma omp parallel for schedule(static)
     for (size_t p = 0; p < n; p++) {
@@ -90,8 +93,8 @@ static void cpu_embed_fwd(real *out, const real *w, const int32_t *idx, size_t n
     }
 }
 
-static void cpu_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t n, size_t g,
-                          size_t v)
+static void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t *idx,
+                          size_t n, size_t g, size_t v)
 {
     for (size_t p = 0; p < n; p++) {
         const real *d = dout + p * g;
@@ -101,8 +104,8 @@ static void cpu_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t
     }
 }
 
-static void cpu_dropout(real *out, const real *in, size_t m, size_t b, size_t h, real p,
-                        uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
+static void cpu_dropout(const backend *be, real *out, const real *in, size_t m, size_t b, size_t h,
+                        real p, uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
 {
     real keep_scale = (real)1 / ((real)1 - p);
     uint32_t stream = rng_stream(RNG_STREAM_DROPOUT, layer);
@@ -141,7 +144,7 @@ static double xent_row(real *z, int32_t target, size_t v, real grad_scale)
     return loss;
 }
 
-static double cpu_xent(real *logits, const int32_t *targets, size_t n, size_t v,
+static double cpu_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
                        real grad_scale)
 {
     double *row_loss = xmalloc(n * sizeof *row_loss, "per-row losses");
@@ -155,7 +158,7 @@ static double cpu_xent(real *logits, const int32_t *targets, size_t n, size_t v,
     return total;
 }
 
-static double cpu_sumsq(const real *x, size_t n)
+static double cpu_sumsq(const backend *be, const real *x, size_t n)
 {
     double s = 0;
     for (size_t i = 0; i < n; i++)
@@ -163,7 +166,8 @@ static double cpu_sumsq(const real *x, size_t n)
     return s;
 }
 
-static void cpu_adam(real *p, const real *g, real *m, real *v, size_t n, const adam_args *a)
+static void cpu_adam(const backend *be, real *p, const real *g, real *m, real *v, size_t n,
+                     const adam_args *a)
 {
     real b1 = (real)a->beta1, b2 = (real)a->beta2, scale = (real)a->grad_scale;
     real step = (real)(a->lr / a->bias_corr1), eps = (real)a->eps;
@@ -196,15 +200,18 @@ static void topk_select(const real *z, size_t v, size_t k, int *idx)
     }
 }
 
-static void cpu_topk(const real *logits, size_t v, size_t k, int *idx, real *val)
+static void cpu_topk(const backend *be, const real *logits, size_t v, size_t k, int *idx, real *val)
 {
     topk_select(logits, v, k, idx);
     for (size_t q = 0; q < k; q++)
         val[q] = logits[idx[q]];
 }
 
+static void cpu_sync(const backend *be) { (void)be; }
+
 static const backend cpu_backend = {
     .name = "cpu",
+    .sync = cpu_sync,
     .alloc = cpu_alloc,
     .free = cpu_free,
     .upload = cpu_copy,

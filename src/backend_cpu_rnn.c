@@ -37,18 +37,15 @@ static void team(size_t *t, size_t *n)
 #endif
 }
 
-static void barrier(void)
-{
+static void barrier(void){
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
 }
 
-size_t cpu_rnn_work(cell_kind cell, size_t rows, size_t hidden)
+size_t cpu_rnn_work(const backend *be, cell_kind cell, size_t rows, size_t hidden)
 {
-    /* hg (B, G*H) forward; dh_rec and dc (B, H) each backward */
-    size_t gh = cell_gates(cell) * hidden, bh = rows * hidden;
-    return rows * gh > 2 * bh ? rows * gh : 2 * bh;
+    return rnn_work_stepwise(cell, rows, hidden);
 }
 
 /* hg[:, g*H+u0 .. g*H+u1) = h_prev W_hh[g*H+u0 .. g*H+u1)^T for each gate */
@@ -56,7 +53,7 @@ static void gates_slice(const rnn_seq *s, const real *h_prev, real *hg, size_t u
 {
     size_t H = s->hidden, gh = cell_gates(s->cell) * H;
     for (size_t g = 0; g < cell_gates(s->cell); g++)
-        cpu_gemm(0, 1, s->rows, u1 - u0, H, 1, h_prev, H, s->w_hh + (g * H + u0) * H, H, 0,
+        cpu_gemm(NULL, 0, 1, s->rows, u1 - u0, H, 1, h_prev, H, s->w_hh + (g * H + u0) * H, H, 0,
                  hg + g * H + u0, gh);
 }
 
@@ -84,7 +81,7 @@ static void fwd_step(const rnn_seq *s, size_t t, size_t u0, size_t u1)
     }
 }
 
-void cpu_rnn_fwd(const rnn_seq *s)
+void cpu_rnn_fwd(const backend *be, const rnn_seq *s)
 {
 #pragma omp parallel
     {
@@ -132,7 +129,7 @@ static void bwd_clear(const rnn_seq *s, size_t u0, size_t u1)
     }
 }
 
-void cpu_rnn_bwd(const rnn_seq *s, const rnn_seq_grad *g)
+void cpu_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *g)
 {
     size_t B = s->rows, H = s->hidden, gh = cell_gates(s->cell) * H;
     int gru = s->cell == CELL_GRU;
@@ -148,11 +145,11 @@ void cpu_rnn_bwd(const rnn_seq *s, const rnn_seq_grad *g)
             barrier();
             /* its units of dh_{t-1} from all of dhg_t; GRU adds to its bypass */
             if (t > 0 && u0 < u1)
-                cpu_gemm(0, 0, B, u1 - u0, gh, 1, g->dhg + t * B * gh, gh, s->w_hh + u0, H,
+                cpu_gemm(NULL, 0, 0, B, u1 - u0, gh, 1, g->dhg + t * B * gh, gh, s->w_hh + u0, H,
                          gru ? 1 : 0, s->work + u0, H);
         }
     }
     size_t n = s->steps * B;
-    cpu_gemm(1, 0, gh, H, n, 1, g->dhg, gh, s->hs, H, 1, g->dw_hh, H);
-    cpu_sum_rows(g->db_hh, g->dhg, n, gh);
+    cpu_gemm(NULL, 1, 0, gh, H, n, 1, g->dhg, gh, s->hs, H, 1, g->dw_hh, H);
+    cpu_sum_rows(NULL, g->db_hh, g->dhg, n, gh);
 }

@@ -7,8 +7,8 @@ void optim_init(optim *o, const backend *be, size_t n, double lr, double clip)
 {
     o->be = be;
     o->n = n;
-    o->m = be->alloc(n * sizeof(real), "Adam first moment");
-    o->v = be->alloc(n * sizeof(real), "Adam second moment");
+    o->m = be->alloc(be, n * sizeof(real), "Adam first moment");
+    o->v = be->alloc(be, n * sizeof(real), "Adam second moment");
     o->t = 0;
     o->lr = lr;
     o->clip = clip;
@@ -16,13 +16,13 @@ void optim_init(optim *o, const backend *be, size_t n, double lr, double clip)
 
 void optim_free(optim *o)
 {
-    o->be->free(o->m);
-    o->be->free(o->v);
+    o->be->free(o->be, o->m);
+    o->be->free(o->be, o->v);
 }
 
 double optim_step(optim *o, real *params, const real *grads)
 {
-    double norm = sqrt(o->be->sumsq(grads, o->n));
+    double norm = sqrt(o->be->sumsq(o->be, grads, o->n));
     if (!isfinite(norm))
         return norm;
     o->t++;
@@ -35,6 +35,6 @@ double optim_step(optim *o, real *params, const real *grads)
         .bias_corr2 = 1.0 - pow(0.999, (double)o->t),
         .grad_scale = o->clip / fmax(norm, o->clip),
     };
-    o->be->adam(params, grads, o->m, o->v, o->n, &a);
+    o->be->adam(o->be, params, grads, o->m, o->v, o->n, &a);
     return norm;
 }

@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     char *pos[1];
     size_t n_pos = 0;
     int help = 0, rc = 1;
-    const backend *be;
+    const backend *be = NULL;
     sampler s;
 
     omp_policy_apply(argv);
@@ -99,12 +99,15 @@ int main(int argc, char **argv)
         goto fail;
     rc = o.score[0] ? score(&s, &o) : generate(&s, &o);
     sampler_free(&s);
+    backend_release(be);
+    be = NULL;
     if (rc == 0) {
         free(set);
         return 0;
     }
 fail:
     error_print();
+    backend_release(be);
     free(set);
     return 1;
 }
