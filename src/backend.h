@@ -30,7 +30,8 @@ static inline size_t cell_act_width(cell_kind k) { return k == CELL_RNN ? 1 : 4;
 typedef struct {
     double lr, beta1, beta2, eps;
     double bias_corr1, bias_corr2; /* 1 - beta^t */
-    double grad_scale;             /* clip factor applied to every gradient */
+    double clip;                   /* gradients scaled by clip / max(norm, clip) */
+    const double *loss, *sumsq;    /* device: the step's loss sum and ||grad||^2 */
 } adam_args;
 
 /* One layer's recurrence over a window of M steps for B rows, time-major;
@@ -118,15 +119,19 @@ struct backend {
     void (*dropout)(const backend *be, real *out, const real *in, size_t m, size_t b, size_t h,
                     real p, uint64_t seed, uint32_t step, uint32_t layer, size_t row0);
 
-    /* softmax cross-entropy over n rows of v logits: returns the sum over rows
-     * of -log softmax(logits)[target] (accumulated in double); when
-     * grad_scale != 0, overwrites logits with (softmax - onehot) * grad_scale */
-    double (*xent)(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
-                   real grad_scale);
+    /* softmax cross-entropy over n rows of v logits: *loss (one device
+     * double) = the sum over rows of -log softmax(logits)[target]
+     * (accumulated in double, in row order); when grad_scale != 0,
+     * overwrites logits with (softmax - onehot) * grad_scale. No wait. */
+    void (*xent)(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
+                 real grad_scale, double *loss);
 
-    /* sum of squares (double accumulation) */
-    double (*sumsq)(const backend *be, const real *x, size_t n);
-    /* Adam (PyTorch's) with the gradient multiplied by a.grad_scale first */
+    /* *out (one device double) = sum of squares (double accumulation) */
+    void (*sumsq)(const backend *be, const real *x, size_t n, double *out);
+    /* Adam (PyTorch's) on the device's scalars, no wait: with norm =
+     * sqrt(*a->sumsq), does nothing unless *a->loss and norm are finite;
+     * else the gradient is multiplied by a->clip / max(norm, a->clip) (in
+     * double, then rounded) first */
     void (*adam)(const backend *be, real *p, const real *g, real *m, real *v, size_t n,
                  const adam_args *a);
 

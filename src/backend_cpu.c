@@ -144,8 +144,8 @@ static double xent_row(real *z, int32_t target, size_t v, real grad_scale)
     return loss;
 }
 
-static double cpu_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
-                       real grad_scale)
+static void cpu_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
+                     real grad_scale, double *loss)
 {
     double *row_loss = xmalloc(n * sizeof *row_loss, "per-row losses");
 #pragma omp parallel for schedule(static)
@@ -155,21 +155,24 @@ static double cpu_xent(const backend *be, real *logits, const int32_t *targets, 
     for (size_t i = 0; i < n; i++) /* fixed order: independent of threads */
         total += row_loss[i];
     free(row_loss);
-    return total;
+    *loss = total;
 }
 
-static double cpu_sumsq(const backend *be, const real *x, size_t n)
+static void cpu_sumsq(const backend *be, const real *x, size_t n, double *out)
 {
     double s = 0;
     for (size_t i = 0; i < n; i++)
         s += (double)x[i] * (double)x[i];
-    return s;
+    *out = s;
 }
 
 static void cpu_adam(const backend *be, real *p, const real *g, real *m, real *v, size_t n,
                      const adam_args *a)
 {
-    real b1 = (real)a->beta1, b2 = (real)a->beta2, scale = (real)a->grad_scale;
+    double norm = sqrt(*a->sumsq);
+    if (!isfinite(*a->loss) || !isfinite(norm))
+        return;
+    real b1 = (real)a->beta1, b2 = (real)a->beta2, scale = (real)(a->clip / fmax(norm, a->clip));
     real step = (real)(a->lr / a->bias_corr1), eps = (real)a->eps;
     real inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
 #pragma omp parallel for schedule(static)

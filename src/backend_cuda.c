@@ -1,9 +1,10 @@
 /* backend_cuda.c — the backend primitives on an NVIDIA GPU: cuBLAS for the
  * GEMMs, kernels/ for the rest, all on one stream of a context (cuda_ctx)
  * that backend_cuda_open creates and destroy frees. Nothing here waits for
- * the GPU except download, sync, the scalars xent/sumsq return and topk
- * (each a documented read-back), the staging ring when it wraps, and the
- * scratch when it grows. */
+ * the GPU except download, sync and topk (each a documented read-back),
+ * the staging ring when it wraps, and the scratch when it grows; the step's
+ * scalars (loss, gradient norm, clip factor, finite check) stay on the
+ * device. */
 #include "backend.h"
 #include "backend_cuda.h"
 
@@ -58,6 +59,7 @@ typedef struct {
     unsigned char *staging; /* pinned host ring the uploads are copied through */
     size_t staging_bytes, staging_used;
     cudaEvent_t staged; /* recorded after the latest copy out of `staging` */
+    size_t host_waits;  /* times the host waited for the GPU (backend_cuda_host_waits) */
     backend be;         /* the table handed out, be.ctx == this */
 } cuda_ctx;
 
@@ -99,8 +101,10 @@ static void *scratch(cuda_ctx *c, size_t bytes)
         size_t want = c->scratch_bytes ? c->scratch_bytes : 4096;
         while (want < bytes)
             want *= 2;
-        if (c->scratch)
+        if (c->scratch) {
+            c->host_waits++;
             cudaCheck(cudaFree(c->scratch)); /* waits for the kernels using it */
+        }
         c->scratch = device_malloc(want, "GPU scratch");
         c->scratch_bytes = want;
     }
@@ -110,6 +114,7 @@ static void *scratch(cuda_ctx *c, size_t bytes)
 /* Everything queued has finished: the staging ring is free again. */
 static void stream_wait(cuda_ctx *c)
 {
+    c->host_waits++;
     cudaCheck(cudaStreamSynchronize(c->stream));
     c->staging_used = 0;
 }
@@ -122,6 +127,7 @@ static unsigned char *staging_slot(cuda_ctx *c, size_t bytes)
 {
     size_t need = (bytes + STAGING_ALIGN - 1) / STAGING_ALIGN * STAGING_ALIGN;
     if (c->staging_used + need > c->staging_bytes) {
+        c->host_waits++;
         cudaCheck(cudaEventSynchronize(c->staged));
         c->staging_used = 0;
     }
@@ -129,8 +135,10 @@ static unsigned char *staging_slot(cuda_ctx *c, size_t bytes)
         size_t want = c->staging_bytes ? 2 * c->staging_bytes : 1u << 20;
         while (want < need)
             want *= 2;
-        if (c->staging)
+        if (c->staging) {
+            c->host_waits++; /* cudaFreeHost waits for the device */
             cudaCheck(cudaFreeHost(c->staging));
+        }
         cudaCheck(cudaHostAlloc((void **)&c->staging, want, cudaHostAllocDefault));
         c->staging_bytes = want;
     }
@@ -285,26 +293,17 @@ static void cuda_dropout(const backend *be, real *out, const real *in, size_t m,
 }
 
 /* A double computed on the device into the scratch, read back. */
-static double fetch_double(const backend *be, const double *dev)
+static void cuda_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
+                      real grad_scale, double *loss)
 {
-    double x;
-    cuda_download(be, &x, dev, sizeof x);
-    return x;
+    double *rows = scratch(CTX(be), n * sizeof(double)); /* per-row losses */
+    cudaCheck(k_xent(CTX(be)->stream, logits, targets, n, v, grad_scale, rows, loss));
 }
 
-static double cuda_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
-                        real grad_scale)
+static void cuda_sumsq(const backend *be, const real *x, size_t n, double *out)
 {
-    double *s = scratch(CTX(be), (n + 1) * sizeof(double)); /* s[0] the total, then per row */
-    cudaCheck(k_xent(CTX(be)->stream, logits, targets, n, v, grad_scale, s + 1, s));
-    return fetch_double(be, s);
-}
-
-static double cuda_sumsq(const backend *be, const real *x, size_t n)
-{
-    double *s = scratch(CTX(be), (k_sumsq_scratch(n) + 1) * sizeof(double));
-    cudaCheck(k_sumsq(CTX(be)->stream, x, n, s + 1, s));
-    return fetch_double(be, s);
+    double *parts = scratch(CTX(be), k_sumsq_scratch(n) * sizeof(double));
+    cudaCheck(k_sumsq(CTX(be)->stream, x, n, parts, out));
 }
 
 static void cuda_adam(const backend *be, real *p, const real *gr, real *m, real *v, size_t n,
@@ -315,11 +314,11 @@ static void cuda_adam(const backend *be, real *p, const real *gr, real *m, real 
     c.b2 = (real)a->beta2;
     c.one_minus_b1 = (real)1 - c.b1;
     c.one_minus_b2 = (real)1 - c.b2;
-    c.grad_scale = (real)a->grad_scale;
     c.step = (real)(a->lr / a->bias_corr1);
     c.eps = (real)a->eps;
     c.inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
-    cudaCheck(k_adam(CTX(be)->stream, p, gr, m, v, n, c));
+    c.clip = a->clip;
+    cudaCheck(k_adam(CTX(be)->stream, p, gr, m, v, n, c, a->loss, a->sumsq));
 }
 
 /* ---- top-k on the device (the draw is the sampler's, on the host) ---- */
@@ -422,3 +421,5 @@ void backend_cuda_tf32(const backend *be, int on)
 }
 
 void *backend_cuda_stream(const backend *be) { return (void *)CTX(be)->stream; }
+
+size_t backend_cuda_host_waits(const backend *be) { return CTX(be)->host_waits; }

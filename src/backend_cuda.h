@@ -17,4 +17,10 @@ int backend_cuda_device_count(void);
  * it, e.g. NCCL collectives on device buffers. */
 void *backend_cuda_stream(const backend *be);
 
+/* How many times the context has made the host wait for the GPU (stream
+ * syncs of download / sync / topk, the staging ring wrapping or growing,
+ * the scratch growing): what tests count to prove a training step waits
+ * once. */
+size_t backend_cuda_host_waits(const backend *be);
+
 #endif

@@ -81,6 +81,7 @@ void model_work_init(model_work *w, const model *m, size_t rows, size_t seq, int
     w->rnn_work =
         be->alloc(be, be->rnn_work(be, p->cell, rows, H) * sizeof(real), "recurrence scratch");
     w->logits = be->alloc(be, seq * rows * p->vocab * sizeof(real), "logits");
+    w->loss = be->alloc(be, sizeof *w->loss, "loss");
     w->x = be->alloc(be, seq * rows * sizeof(int32_t), "input ids");
     w->y = be->alloc(be, seq * rows * sizeof(int32_t), "target ids");
     if (!train)
@@ -107,6 +108,7 @@ void model_work_free(model_work *w, const model *m)
             be->free(be, singles[i]);
     if (w->dhg && w->dhg != w->dxg)
         be->free(be, w->dhg);
+    be->free(be, w->loss);
     be->free(be, w->x);
     be->free(be, w->y);
     memset(w, 0, sizeof *w);
@@ -170,8 +172,9 @@ static void layer_forward(model *m, model_work *w, size_t l, size_t steps, const
         be->copy(be, w->state_c + l * bh, cs + steps * bh, bh * sizeof(real));
 }
 
-static double model_forward(model *m, model_work *w, size_t steps, int has_targets,
-                            const model_pass *pass)
+/* the loss sum (with targets) goes to the device double *loss */
+static void model_forward(model *m, model_work *w, size_t steps, int has_targets,
+                          const model_pass *pass, double *loss)
 {
     const backend *be = m->be;
     const param_layout *p = &m->layout;
@@ -188,9 +191,8 @@ static double model_forward(model *m, model_work *w, size_t steps, int has_targe
     be->fill_rows(be, w->logits, PARAM(m, m->params, param_dec_b(p)), n, p->vocab);
     be->gemm(be, 0, 1, n, p->vocab, H, 1, in, H, PARAM(m, m->params, param_dec_w(p)), H, 1,
              w->logits, p->vocab);
-    if (!has_targets)
-        return 0;
-    return be->xent(be, w->logits, w->y, n, p->vocab, (real)pass->grad_scale);
+    if (has_targets)
+        be->xent(be, w->logits, w->y, n, p->vocab, (real)pass->grad_scale, loss);
 }
 
 /* Backward through layer l: w->dy holds the gradient of its (dropped)
@@ -248,15 +250,20 @@ static void model_backward(model *m, model_work *w, size_t steps, const model_pa
 double model_run(model *m, model_work *w, size_t steps, const int32_t *x_host,
                  const int32_t *y_host, const model_pass *pass)
 {
+    const backend *be = m->be;
     size_t n = steps * w->rows;
+    double *loss_dev = pass->loss_out ? pass->loss_out : w->loss, loss = 0;
+    be->zero(be, loss_dev, sizeof *loss_dev);
     if (n == 0)
         return 0;
-    m->be->upload(m->be, w->x, x_host, n * sizeof(int32_t));
+    be->upload(be, w->x, x_host, n * sizeof(int32_t));
     if (y_host)
-        m->be->upload(m->be, w->y, y_host, n * sizeof(int32_t));
-    double loss = model_forward(m, w, steps, y_host != NULL, pass);
+        be->upload(be, w->y, y_host, n * sizeof(int32_t));
+    model_forward(m, w, steps, y_host != NULL, pass, loss_dev);
     if (y_host && pass->grad_scale != 0 && w->train)
         model_backward(m, w, steps, pass);
+    if (y_host && !pass->loss_out)
+        be->download(be, &loss, loss_dev, sizeof loss);
     return loss;
 }
 

@@ -416,14 +416,25 @@ static int setup_allreduce(trainer *tr)
     return 0;
 }
 
-/* Sums the gradient (and the loss) over the ranks: NCCL on the GPUs, else
- * MPI on host memory (the CPU backend's buffers are host memory; others are
- * staged). An NCCL failure (a dead or stuck peer) ends the whole job. */
-static void allreduce_grads(trainer *tr, double *loss_sum)
+/* The step's loss sum (a device double, optim_loss_slot) summed over the
+ * ranks through the host (one wait on a GPU; only with several ranks). */
+static void allreduce_loss(trainer *tr)
 {
-    comm_allreduce_double(loss_sum, 1);
+    double *slot = optim_loss_slot(&tr->opt), loss;
+    tr->be->download(tr->be, &loss, slot, sizeof loss);
+    comm_allreduce_double(&loss, 1);
+    tr->be->upload(tr->be, slot, &loss, sizeof loss);
+}
+
+/* Sums the gradient and the loss over the ranks: NCCL on the GPUs, else
+ * MPI on host memory (the CPU backend's buffers are host memory; others are
+ * staged). An NCCL failure (a dead or stuck peer) ends the whole job. One
+ * rank: nothing, no wait. */
+static void allreduce_grads(trainer *tr)
+{
     if (tr->comm->size == 1)
         return;
+    allreduce_loss(tr);
     size_t n = tr->m.layout.n_params;
 #ifdef CHARNN_WITH_NCCL
     if (tr->nccl) {
@@ -480,7 +491,7 @@ static int skip_step(trainer *tr, const char *what, double x)
 
 /* Test-only faults (fault.h) of step `number`, on rank 0 before the
  * all-reduce, so every rank sees them through it. */
-static void inject_step_faults(trainer *tr, uint64_t number, double *loss_sum)
+static void inject_step_faults(trainer *tr, uint64_t number)
 {
     if (tr->comm->rank != 0)
         return;
@@ -488,8 +499,10 @@ static void inject_step_faults(trainer *tr, uint64_t number, double *loss_sum)
         real nan = NAN;
         tr->be->upload(tr->be, tr->m.grads, &nan, sizeof nan);
     }
-    if (fault_at_step("inf-loss", number))
-        *loss_sum = INFINITY;
+    if (fault_at_step("inf-loss", number)) {
+        double inf = INFINITY;
+        tr->be->upload(tr->be, optim_loss_slot(&tr->opt), &inf, sizeof inf);
+    }
 }
 
 /* Test-only: after step `number`, the last rank's first parameter moves by
@@ -526,19 +539,26 @@ static int train_step(trainer *tr)
     split_window(s, window);
     phase_lap(tr, PROF_DATA, &t0);
     double global = (double)(s->lay.rows * s->lay.seq);
-    model_pass pass = {.dropout = o->dropout, .seed = o->seed, .step = (uint32_t)tr->step,
-                       .row0 = s->first, .grad_scale = 1.0 / global};
-    double loss_sum = model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
-    inject_step_faults(tr, tr->step + 1, &loss_sum);
+    /* queued with the loss, norm, clip factor and finite check on the
+     * device; optim_finish is the step's one read-back (one rank) */
+    model_pass pass = {.dropout = o->dropout,
+                       .seed = o->seed,
+                       .step = (uint32_t)tr->step,
+                       .row0 = s->first,
+                       .grad_scale = 1.0 / global,
+                       .loss_out = optim_loss_slot(&tr->opt)};
+    model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
+    inject_step_faults(tr, tr->step + 1);
     phase_lap(tr, PROF_COMPUTE, &t0);
-    allreduce_grads(tr, &loss_sum);
+    allreduce_grads(tr);
     phase_lap(tr, PROF_ALLREDUCE, &t0);
     tr->prof.steps++;
     tr->chars_log += global;
+    optim_queue(&tr->opt, tr->m.params, tr->m.grads);
+    double loss_sum, norm = optim_finish(&tr->opt, &loss_sum);
+    phase_lap(tr, PROF_OPTIM, &t0);
     if (!isfinite(loss_sum))
         return skip_step(tr, "training loss", loss_sum);
-    double norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
-    phase_lap(tr, PROF_OPTIM, &t0);
     if (!isfinite(norm))
         return skip_step(tr, "gradient norm", norm);
     tr->loss = loss_sum / global;
