@@ -1,7 +1,7 @@
 # torch_train.py — the PyTorch (CPU) twin of one charnn-train run, timed the same way (chars/s after warm-up).
 """usage: /usr/bin/python3 bench/torch_train.py --data FILE [options]
 
-Trains exactly what `charnn-train --cell lstm` trains, for a fixed number of
+Trains exactly what `charnn-train --cell lstm|gru` trains, for a fixed number of
 steps, and reports the throughput over the steps after the warm-up:
 
   * corpus: the file's characters (UTF-8), vocabulary = sorted distinct
@@ -12,7 +12,7 @@ steps, and reports the throughput over the steps after the warm-up:
     [jM, (j+1)M) of every row, the target is the next character of the text;
     the hidden state is carried from one window to the next (detached) and
     reset at the start of each epoch;
-  * model: F.one_hot(x).float() -> nn.LSTM(V, H, L, batch_first=True,
+  * model: F.one_hot(x).float() -> nn.LSTM or nn.GRU(V, H, L, batch_first=True,
     dropout=p) -> nn.Dropout(p) (charnn drops the last layer's output too) ->
     nn.Linear(H, V); loss = mean cross-entropy over the N*M positions;
   * update: clip_grad_norm_(5) then Adam(lr) (betas 0.9/0.999, eps 1e-8).
@@ -34,6 +34,7 @@ import time
 def parse_args(argv):
     p = argparse.ArgumentParser(description="PyTorch twin of charnn-train (LSTM, CPU)")
     p.add_argument("--data", required=True)
+    p.add_argument("--cell", choices=("lstm", "gru"), default="lstm")
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--batch", type=int, default=32)
@@ -89,8 +90,9 @@ def main(argv):
     class CharLSTM(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(V, a.hidden, a.layers, batch_first=True,
-                                dropout=a.dropout if a.layers > 1 else 0.0)
+            rnn = nn.LSTM if a.cell == "lstm" else nn.GRU
+            self.lstm = rnn(V, a.hidden, a.layers, batch_first=True,
+                            dropout=a.dropout if a.layers > 1 else 0.0)
             self.drop = nn.Dropout(a.dropout)
             self.fc = nn.Linear(a.hidden, V)
 
@@ -103,7 +105,7 @@ def main(argv):
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     n_params = sum(p.numel() for p in net.parameters())
     print(f"torch_train.py: torch {torch.__version__}, {torch.get_num_threads()} thread(s) | "
-          f"lstm {a.layers}x{a.hidden}, vocab {V}, {n_params} params | {N * stride} chars "
+          f"{a.cell} {a.layers}x{a.hidden}, vocab {V}, {n_params} params | {N * stride} chars "
           f"train, batch {N}x{M} ({windows} windows/epoch)", flush=True)
 
     state = None
@@ -117,7 +119,7 @@ def main(argv):
         x = X[:, j * M:(j + 1) * M]
         y = Y[:, j * M:(j + 1) * M]
         logits, state = net(x, state)
-        state = tuple(s.detach() for s in state)
+        state = tuple(s.detach() for s in state) if a.cell == "lstm" else state.detach()
         loss = F.cross_entropy(logits, y.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -104,25 +104,29 @@ static void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const i
     }
 }
 
-static void cpu_dropout(const backend *be, real *out, const real *in, size_t m, size_t b, size_t h,
-                        real p, uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
+/* dropout: uniforms drawn a chunk at a time into a stack buffer (no
+ * allocation); a multiple of 4, so chunks start on Philox blocks */
+enum { DROPOUT_CHUNK = 256 };
+
+static void cpu_dropout(const backend *be, real *out, const real *in, size_t m, size_t b,
+                        size_t h, real p, uint64_t seed, uint32_t step, uint32_t layer,
+                        size_t row0)
 {
     real keep_scale = (real)1 / ((real)1 - p);
     uint32_t stream = rng_stream(RNG_STREAM_DROPOUT, layer);
-#pragma omp parallel
-    {
-        float *u = xmalloc(h * sizeof *u, "dropout uniforms");
-#pragma omp for schedule(static)
-        for (size_t tr = 0; tr < m * b; tr++) {
-            size_t t = tr / b, r = tr % b;
-            rng_uniform_fill(seed, stream, step, (uint32_t)(row0 + r), (uint32_t)(t * h),
-                             (uint32_t)h, u);
-            const real *x = in + tr * h;
-            real *y = out + tr * h;
-            for (size_t j = 0; j < h; j++)
-                y[j] = u[j] >= (float)p ? x[j] * keep_scale : (real)0;
+#pragma omp parallel for schedule(static)
+    for (size_t tr = 0; tr < m * b; tr++) {
+        size_t t = tr / b, r = tr % b;
+        float u[DROPOUT_CHUNK];
+        const real *x = in + tr * h;
+        real *y = out + tr * h;
+        for (size_t j0 = 0; j0 < h; j0 += DROPOUT_CHUNK) {
+            size_t len = h - j0 < DROPOUT_CHUNK ? h - j0 : DROPOUT_CHUNK;
+            rng_uniform_fill(seed, stream, step, (uint32_t)(row0 + r), (uint32_t)(t * h + j0),
+                             (uint32_t)len, u);
+            for (size_t j = 0; j < len; j++)
+                y[j0 + j] = u[j] >= (float)p ? x[j0 + j] * keep_scale : (real)0;
         }
-        free(u);
     }
 }
 
