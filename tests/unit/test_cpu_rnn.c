@@ -54,7 +54,7 @@ static void window_init(window *w, cell_kind cell, size_t h)
     w->dhg = rnd(M * B * w->gh, 0, 0, 9);
     w->dw = rnd(w->gh * h, -1, 1, 10);
     w->db = rnd(w->gh, -1, 1, 11);
-    w->work = rnd(rnn_work_stepwise(cell, B, h), 0, 0, 12);
+    w->work = rnd(backend_cpu()->rnn_work(backend_cpu(), cell, B, h), 0, 0, 12);
 }
 
 static void window_free(window *w)
