@@ -292,7 +292,7 @@ static void cuda_dropout(const backend *be, real *out, const real *in, size_t m,
                         rng_stream(RNG_STREAM_DROPOUT, layer), step, row0));
 }
 
-/* A double computed on the device into the scratch, read back. */
+/* the per-row losses in the scratch, their sum into *loss (device) */
 static void cuda_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
                       real grad_scale, double *loss)
 {
