@@ -38,6 +38,7 @@ import time
 def parse_args(argv):
     p = argparse.ArgumentParser(description="PyTorch twin of charnn-train (LSTM, CPU)")
     p.add_argument("--data", required=True)
+    p.add_argument("--cell", choices=("lstm", "gru"), default="lstm")
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--batch", type=int, default=32)

@@ -60,13 +60,16 @@ cudaError_t k_dropout(cudaStream_t s, float *out, const float *in, size_t m, siz
 cudaError_t k_xent(cudaStream_t s, float *logits, const int32_t *targets, size_t n, size_t v,
                    float grad_scale, double *row_loss, double *out);
 
-/* adam.cu: the float constants cpu_adam derives from adam_args */
+/* adam.cu: the float constants cpu_adam derives from adam_args; the clip
+ * factor clip / max(norm, clip), norm = sqrt(*sumsq), is computed in the
+ * kernel in double, and nothing changes unless *loss and norm are finite */
 typedef struct {
     float b1, b2, one_minus_b1, one_minus_b2;
-    float grad_scale, step, eps, inv_sqrt_bc2;
+    float step, eps, inv_sqrt_bc2;
+    double clip;
 } k_adam_consts;
 cudaError_t k_adam(cudaStream_t s, float *p, const float *g, float *m, float *v, size_t n,
-                   k_adam_consts c);
+                   k_adam_consts c, const double *loss, const double *sumsq);
 
 /* sample.cu: the k largest of v logits, descending, ties by lower index:
  * idx_out[q] their indices and val_out[q] their logits (k device slots each) */

@@ -10,8 +10,18 @@
 #include <string.h>
 
 #ifndef CHARNN_WITH_CUDA
-const backend *backend_cuda(void) { return NULL; }
+const backend *backend_cuda_open(int ordinal)
+{
+    (void)ordinal;
+    return NULL;
+}
 #endif
+
+void backend_release(const backend *be)
+{
+    if (be && be->destroy)
+        be->destroy(be);
+}
 
 int backend_select(const char *device, int local_rank, const backend **out)
 {
@@ -25,11 +35,9 @@ int backend_select(const char *device, int local_rank, const backend **out)
     if (cuda_probe(&probe) < 0)
         return error_set("--device %s: %s; pass --device cpu to train on the CPU", device,
                          probe.why);
-    backend_cuda_set_device(local_rank); /* node-local rank modulo the visible GPUs */
-#else
-    (void)local_rank;
 #endif
-    const backend *cuda = backend_cuda();
+    /* node-local rank modulo the visible GPUs */
+    const backend *cuda = backend_cuda_open(local_rank);
     if (strcmp(device, "cuda") == 0 && !cuda) {
 #ifdef CHARNN_WITH_CUDA
         return error_set("--device cuda: no CUDA device is visible (%s)", probe.why);

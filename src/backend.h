@@ -4,6 +4,8 @@
  * so both backends run the same orchestration and can be compared step by
  * step. All pointers of type real/int32_t below are device buffers; all
  * matrices are row-major; activation sequences are time-major (t, row, unit).
+ * Every primitive takes the backend itself first: its state is be->ctx (a
+ * struct of function pointers plus a context pointer; no file-scope state).
  *
  * Cell conventions (PyTorch's): for a step, xg (B, G*H) = x W_ih^T + b_ih
  * (precomputed for the whole window), hg (B, G*H) = h_prev W_hh^T (no bias),
@@ -28,82 +30,140 @@ static inline size_t cell_act_width(cell_kind k) { return k == CELL_RNN ? 1 : 4;
 typedef struct {
     double lr, beta1, beta2, eps;
     double bias_corr1, bias_corr2; /* 1 - beta^t */
-    double grad_scale;             /* clip factor applied to every gradient */
+    double clip;                   /* gradients scaled by clip / max(norm, clip) */
+    const double *loss, *sumsq;    /* device: the step's loss sum and ||grad||^2 */
 } adam_args;
 
-typedef struct backend {
+/* One layer's recurrence over a window of M steps for B rows, time-major;
+ * G = cell_gates(cell), A = cell_act_width(cell). */
+typedef struct {
+    cell_kind cell;
+    size_t steps, rows, hidden; /* M, B, H */
+    const real *w_hh;           /* (G*H, H) */
+    const real *b_hh;           /* (G*H) */
+    const real *xg;             /* (M, B, G*H) input projections incl. b_ih */
+    real *hs;                   /* (M+1, B, H) slot 0 the carried h, slot t+1 h_t */
+    real *cs;                   /* (M+1, B, H) LSTM cell states, else NULL */
+    real *act;                  /* (M, B, A*H) cell activations (see above) */
+    real *work;                 /* (rnn_work(cell, B, H)) scratch */
+} rnn_seq;
+
+/* The gradients of an rnn_seq's backward. */
+typedef struct {
+    const real *dy; /* (M, B, H) gradient of h_1..h_M from the layer's output */
+    real *dxg;      /* (M, B, G*H) out: gradient of the pre-activations via xg */
+    real *dhg;      /* (M, B, G*H) out, GRU: the same via hg (reset gate applied);
+                     * == dxg for LSTM and RNN */
+    real *dw_hh;    /* (G*H, H) += */
+    real *db_hh;    /* (G*H) += */
+} rnn_seq_grad;
+
+typedef struct backend backend;
+
+struct backend {
     const char *name; /* "cpu", "cuda" */
+    void *ctx;        /* the backend's state (stream, handles, scratch); NULL on the CPU */
+
+    /* Waits until all work queued so far has finished (a no-op on the CPU):
+     * for wall-clock timing of phases (--profile). */
+    void (*sync)(const backend *be);
+    /* Frees the context and everything it holds (NULL on the CPU, whose
+     * backend is static); call through backend_release. */
+    void (*destroy)(const backend *be);
 
     /* memory: alloc returns zeroed memory; on failure it exits with an error
      * naming `what` and the bytes asked for */
-    void *(*alloc)(size_t bytes, const char *what);
-    void (*free)(void *p);
-    void (*upload)(void *dst, const void *host_src, size_t bytes);
-    void (*download)(void *host_dst, const void *src, size_t bytes);
-    void (*copy)(void *dst, const void *src, size_t bytes);
-    void (*zero)(void *p, size_t bytes);
+    void *(*alloc)(const backend *be, size_t bytes, const char *what);
+    void (*free)(const backend *be, void *p);
+    /* upload: host_src may be reused as soon as it returns, but the copy
+     * itself may still be queued (CUDA: through pinned staging, no sync);
+     * download waits for the work queued before it (the one host sync) */
+    void (*upload)(const backend *be, void *dst, const void *host_src, size_t bytes);
+    void (*download)(const backend *be, void *host_dst, const void *src, size_t bytes);
+    void (*copy)(const backend *be, void *dst, const void *src, size_t bytes);
+    void (*zero)(const backend *be, void *p, size_t bytes);
 
     /* c (m, n) = alpha op(a) op(b) + beta c; op(a) is (m, k), op(b) (k, n) */
-    void (*gemm)(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
-                 const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c,
-                 size_t ldc);
+    void (*gemm)(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                 real alpha, const real *a, size_t lda, const real *b, size_t ldb, real beta,
+                 real *c, size_t ldc);
     /* out[i][j] = bias[j] for i < rows, j < cols */
-    void (*fill_rows)(real *out, const real *bias, size_t rows, size_t cols);
+    void (*fill_rows)(const backend *be, real *out, const real *bias, size_t rows, size_t cols);
     /* out[j] += sum_i in[i][j] */
-    void (*sum_rows)(real *out, const real *in, size_t rows, size_t cols);
+    void (*sum_rows)(const backend *be, real *out, const real *in, size_t rows, size_t cols);
 
     /* one-hot input as a gather: out[p][g] += w[g][idx[p]], w (G, V);
      * and its backward scatter-add: dw[g][idx[p]] += dout[p][g] */
-    void (*embed_fwd)(real *out, const real *w, const int32_t *idx, size_t n, size_t g,
-                      size_t v);
-    void (*embed_bwd)(real *dw, const real *dout, const int32_t *idx, size_t n, size_t g,
-                      size_t v);
+    void (*embed_fwd)(const backend *be, real *out, const real *w, const int32_t *idx, size_t n,
+                      size_t g, size_t v);
+    void (*embed_bwd)(const backend *be, real *dw, const real *dout, const int32_t *idx, size_t n,
+                      size_t g, size_t v);
 
-    /* one step of a cell for B rows (see above); c_prev/c NULL unless LSTM */
-    void (*cell_fwd)(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
-                     const real *b_hh, const real *h_prev, const real *c_prev, real *h_out,
-                     real *c_out, real *act);
-    /* its backward: dh = dh_above + dh_rec is the gradient reaching h_t;
-     * writes dxg (B, G*H) (gradient of the pre-activations through xg) and,
-     * for GRU only, dhg (B, G*H) (through hg; LSTM/RNN: dhg == dxg, pass NULL);
-     * dc: in dc_t, out dc_prev (LSTM); dh_rec: in the recurrent gradient,
-     * out the part of dh_prev that bypasses W_hh (GRU: dh*z; else zeros) */
-    void (*cell_bwd)(cell_kind cell, size_t b, size_t h, const real *act, const real *h_prev,
-                     const real *c_prev, const real *c, const real *dh_above, real *dh_rec,
-                     real *dc, real *dxg, real *dhg);
+    /* The recurrence of one layer over a window (rnn_seq below): M steps of
+     * hg = h_{t-1} W_hh^T and the cell, from hs slot 0 (and cs slot 0);
+     * writes hs/cs slots 1..M and act. s->work: rnn_work(...) reals of
+     * scratch owned by the caller, the backend's between the calls. */
+    void (*rnn_fwd)(const backend *be, const rnn_seq *s);
+    /* Its backward, from what rnn_fwd stored in s (s->xg unused): g->dy the
+     * gradient reaching h_1..h_M from above (read only); writes g->dxg and
+     * (GRU) g->dhg for all M steps and adds the window's gradients to
+     * g->dw_hh and g->db_hh. The gradient reaching the carried-in state is
+     * dropped (truncated BPTT). */
+    void (*rnn_bwd)(const backend *be, const rnn_seq *s, const rnn_seq_grad *g);
+    /* Reals of scratch rnn_fwd / rnn_bwd need for (cell, rows, hidden). */
+    size_t (*rnn_work)(const backend *be, cell_kind cell, size_t rows, size_t hidden);
 
     /* out = in * mask / (1 - p), in (M, B, H) time-major; mask bit of
      * (t, r, u) = rng_uniform(seed, rng_stream(DROPOUT, layer), step,
      * row0 + r, t*H + u) >= p. The same call is its own backward. */
-    void (*dropout)(real *out, const real *in, size_t m, size_t b, size_t h, real p,
-                    uint64_t seed, uint32_t step, uint32_t layer, size_t row0);
+    void (*dropout)(const backend *be, real *out, const real *in, size_t m, size_t b, size_t h,
+                    real p, uint64_t seed, uint32_t step, uint32_t layer, size_t row0);
 
-    /* softmax cross-entropy over n rows of v logits: returns the sum over rows
-     * of -log softmax(logits)[target] (accumulated in double); when
-     * grad_scale != 0, overwrites logits with (softmax - onehot) * grad_scale */
-    double (*xent)(real *logits, const int32_t *targets, size_t n, size_t v, real grad_scale);
+    /* softmax cross-entropy over n rows of v logits: *loss (one device
+     * double) = the sum over rows of -log softmax(logits)[target]
+     * (accumulated in double, in row order); when grad_scale != 0,
+     * overwrites logits with (softmax - onehot) * grad_scale. No wait. */
+    void (*xent)(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
+                 real grad_scale, double *loss);
 
-    /* sum of squares (double accumulation) */
-    double (*sumsq)(const real *x, size_t n);
-    /* Adam (PyTorch's) with the gradient multiplied by a.grad_scale first */
-    void (*adam)(real *p, const real *g, real *m, real *v, size_t n, const adam_args *a);
+    /* *out (one device double) = sum of squares (double accumulation) */
+    void (*sumsq)(const backend *be, const real *x, size_t n, double *out);
+    /* Adam (PyTorch's) on the device's scalars, no wait: with norm =
+     * sqrt(*a->sumsq), does nothing unless *a->loss and norm are finite;
+     * else the gradient is multiplied by a->clip / max(norm, a->clip) (in
+     * double, then rounded) first */
+    void (*adam)(const backend *be, real *p, const real *g, real *m, real *v, size_t n,
+                 const adam_args *a);
 
     /* the k (1 <= k <= v) largest of v logits, descending (ties: lower
      * index first; a NaN logit ranks as -inf and its val is -inf), into
      * host arrays idx (k) and val (k); the sampler draws from them on the
      * host (sampler_pick) */
-    void (*topk)(const real *logits, size_t v, size_t k, int *idx, real *val);
-} backend;
+    void (*topk)(const backend *be, const real *logits, size_t v, size_t k, int *idx, real *val);
+};
 
+/* The CPU backend (static: no context). */
 const backend *backend_cpu(void);
-/* The CUDA backend, or NULL when built without it / no GPU is visible. */
-const backend *backend_cuda(void);
+/* A new CUDA backend context on GPU `ordinal` modulo the visible devices,
+ * or NULL when built without CUDA / no GPU is visible; backend_release it. */
+const backend *backend_cuda_open(int ordinal);
 
 /* The backend for --device auto|cpu|cuda (auto: CUDA when available), on
  * GPU (local_rank modulo the visible devices); -1 with an error when cuda is
  * asked for and unavailable, or when the CUDA driver fails (cuda_probe.h:
- * e.g. older than the runtime) under auto or cuda. */
+ * e.g. older than the runtime) under auto or cuda. Release it with
+ * backend_release. */
 int backend_select(const char *device, int local_rank, const backend **out);
+/* Destroys a backend's context (none for the CPU); NULL is a no-op. */
+void backend_release(const backend *be);
+
+/* Reals of rnn_work scratch of a recurrence run step by step: hg (B, G*H)
+ * forward; dh_rec and dc (B, H) backward. */
+static inline size_t rnn_work_stepwise(cell_kind cell, size_t rows, size_t hidden)
+{
+    size_t gh = cell_gates(cell) * hidden, bh = rows * hidden;
+    return rows * gh > 2 * bh ? rows * gh : 2 * bh;
+}
 
 /* Threads for the CPU backend (OpenBLAS and the pointwise loops). */
 void backend_cpu_threads(size_t n);

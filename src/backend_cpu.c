@@ -1,8 +1,7 @@
 /* backend_cpu.c — the backend primitives on the host: CBLAS (OpenBLAS) for
- * the matrix products, plain loops (OpenMP across rows) for the rest. */
-#include "backend.h"
-
-#include "cell_math.h"
+ * the matrix products, plain loops (OpenMP across rows) for the rest; the
+ * recurrence is backend_cpu_rnn.c. */
+#include "backend_cpu_impl.h"
 
 #include "error.h"
 #include "rng.h"
@@ -35,22 +34,24 @@ void backend_cpu_threads(size_t n)
 #endif
 }
 
-static void *cpu_alloc(size_t bytes, const char *what) { return xcalloc(1, bytes, what); }
-static void cpu_free(void *p) { free(p); }
-static void cpu_copy(void *dst, const void *src, size_t bytes)
+static void *cpu_alloc(const backend *be, size_t bytes, const char *what)
+{
+    return xcalloc(1, bytes, what);
+}
+static void cpu_free(const backend *be, void *p) { free(p); }
+static void cpu_copy(const backend *be, void *dst, const void *src, size_t bytes)
 {
     if (bytes)
         memmove(dst, src, bytes);
 }
-static void cpu_zero(void *p, size_t bytes)
+static void cpu_zero(const backend *be, void *p, size_t bytes)
 {
     if (bytes)
         memset(p, 0, bytes);
 }
 
-static void cpu_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
-                     const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c,
-                     size_t ldc)
+void cpu_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
+              const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c, size_t ldc)
 {
     if (m == 0 || n == 0)
         return;
@@ -59,23 +60,29 @@ static void cpu_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, rea
                   (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
 
-static void cpu_fill_rows(real *out, const real *bias, size_t rows, size_t cols)
+static void cpu_fill_rows(const backend *be, real *out, const real *bias, size_t rows, size_t cols)
 {
     for (size_t i = 0; i < rows; i++)
         memcpy(out + i * cols, bias, cols * sizeof *out);
 }
 
-static void cpu_sum_rows(real *out, const real *in, size_t rows, size_t cols)
+/* columns in blocks of 64 across the threads; each column summed in row order */
+void cpu_sum_rows(const backend *be, real *out, const real *in, size_t rows, size_t cols)
 {
-    for (size_t i = 0; i < rows; i++) {
-        const real *row = in + i * cols;
-        for (size_t j = 0; j < cols; j++)
-            out[j] += row[j];
+    size_t blocks = (cols + 63) / 64;
+#pragma omp parallel for schedule(static)
+    for (size_t blk = 0; blk < blocks; blk++) {
+        size_t j0 = blk * 64, j1 = j0 + 64 < cols ? j0 + 64 : cols;
+        for (size_t i = 0; i < rows; i++) {
+            const real *row = in + i * cols;
+            for (size_t j = j0; j < j1; j++)
+                out[j] += row[j];
+        }
     }
 }
 
-static void cpu_embed_fwd(real *out, const real *w, const int32_t *idx, size_t n, size_t g,
-                          size_t v)
+static void cpu_embed_fwd(const backend *be, real *out, const real *w, const int32_t *idx, size_t n,
+                          size_t g, size_t v)
 {
 #pragma omp parallel for schedule(static)
     for (size_t p = 0; p < n; p++) {
@@ -86,8 +93,8 @@ static void cpu_embed_fwd(real *out, const real *w, const int32_t *idx, size_t n
     }
 }
 
-static void cpu_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t n, size_t g,
-                          size_t v)
+static void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t *idx,
+                          size_t n, size_t g, size_t v)
 {
     for (size_t p = 0; p < n; p++) {
         const real *d = dout + p * g;
@@ -97,67 +104,29 @@ static void cpu_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t
     }
 }
 
-static void cpu_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
-                         const real *b_hh, const real *h_prev, const real *c_prev,
-                         real *h_out, real *c_out, real *act)
-{
-    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
-#pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < b; r++) {
-        const real *x = xg + r * gh, *hh = hg + r * gh;
-        real *a = act + r * aw;
-        size_t e = r * h;
-        for (size_t u = 0; u < h; u++, e++) {
-            if (cell == CELL_LSTM)
-                cell_lstm_fwd(h, u, x, hh, b_hh, c_prev[e], &c_out[e], &h_out[e], a);
-            else if (cell == CELL_GRU)
-                cell_gru_fwd(h, u, x, hh, b_hh, h_prev[e], &h_out[e], a);
-            else
-                cell_rnn_fwd(u, x, hh, b_hh, &h_out[e], a);
-        }
-    }
-}
+/* dropout: uniforms drawn a chunk at a time into a stack buffer (no
+ * allocation); a multiple of 4, so chunks start on Philox blocks */
+enum { DROPOUT_CHUNK = 256 };
 
-static void cpu_cell_bwd(cell_kind cell, size_t b, size_t h, const real *act,
-                         const real *h_prev, const real *c_prev, const real *c,
-                         const real *dh_above, real *dh_rec, real *dc, real *dxg, real *dhg)
-{
-    size_t gh = cell_gates(cell) * h, aw = cell_act_width(cell) * h;
-#pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < b; r++) {
-        const real *a = act + r * aw;
-        real *dx = dxg + r * gh;
-        size_t e = r * h;
-        for (size_t u = 0; u < h; u++, e++) {
-            if (cell == CELL_LSTM)
-                cell_lstm_bwd(h, u, a, c_prev[e], c[e], dh_above[e], &dh_rec[e], &dc[e], dx);
-            else if (cell == CELL_GRU)
-                cell_gru_bwd(h, u, a, h_prev[e], dh_above[e], &dh_rec[e], dx, dhg + r * gh);
-            else
-                cell_rnn_bwd(u, a, dh_above[e], &dh_rec[e], dx);
-        }
-    }
-}
-
-static void cpu_dropout(real *out, const real *in, size_t m, size_t b, size_t h, real p,
-                        uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
+static void cpu_dropout(const backend *be, real *out, const real *in, size_t m, size_t b,
+                        size_t h, real p, uint64_t seed, uint32_t step, uint32_t layer,
+                        size_t row0)
 {
     real keep_scale = (real)1 / ((real)1 - p);
     uint32_t stream = rng_stream(RNG_STREAM_DROPOUT, layer);
-#pragma omp parallel
-    {
-        float *u = xmalloc(h * sizeof *u, "dropout uniforms");
-#pragma omp for schedule(static)
-        for (size_t tr = 0; tr < m * b; tr++) {
-            size_t t = tr / b, r = tr % b;
-            rng_uniform_fill(seed, stream, step, (uint32_t)(row0 + r), (uint32_t)(t * h),
-                             (uint32_t)h, u);
-            const real *x = in + tr * h;
-            real *y = out + tr * h;
-            for (size_t j = 0; j < h; j++)
-                y[j] = u[j] >= (float)p ? x[j] * keep_scale : (real)0;
+#pragma omp parallel for schedule(static)
+    for (size_t tr = 0; tr < m * b; tr++) {
+        size_t t = tr / b, r = tr % b;
+        float u[DROPOUT_CHUNK];
+        const real *x = in + tr * h;
+        real *y = out + tr * h;
+        for (size_t j0 = 0; j0 < h; j0 += DROPOUT_CHUNK) {
+            size_t len = h - j0 < DROPOUT_CHUNK ? h - j0 : DROPOUT_CHUNK;
+            rng_uniform_fill(seed, stream, step, (uint32_t)(row0 + r), (uint32_t)(t * h + j0),
+                             (uint32_t)len, u);
+            for (size_t j = 0; j < len; j++)
+                y[j0 + j] = u[j] >= (float)p ? x[j0 + j] * keep_scale : (real)0;
         }
-        free(u);
     }
 }
 
@@ -179,8 +148,8 @@ static double xent_row(real *z, int32_t target, size_t v, real grad_scale)
     return loss;
 }
 
-static double cpu_xent(real *logits, const int32_t *targets, size_t n, size_t v,
-                       real grad_scale)
+static void cpu_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
+                     real grad_scale, double *loss)
 {
     double *row_loss = xmalloc(n * sizeof *row_loss, "per-row losses");
 #pragma omp parallel for schedule(static)
@@ -190,20 +159,24 @@ static double cpu_xent(real *logits, const int32_t *targets, size_t n, size_t v,
     for (size_t i = 0; i < n; i++) /* fixed order: independent of threads */
         total += row_loss[i];
     free(row_loss);
-    return total;
+    *loss = total;
 }
 
-static double cpu_sumsq(const real *x, size_t n)
+static void cpu_sumsq(const backend *be, const real *x, size_t n, double *out)
 {
     double s = 0;
     for (size_t i = 0; i < n; i++)
         s += (double)x[i] * (double)x[i];
-    return s;
+    *out = s;
 }
 
-static void cpu_adam(real *p, const real *g, real *m, real *v, size_t n, const adam_args *a)
+static void cpu_adam(const backend *be, real *p, const real *g, real *m, real *v, size_t n,
+                     const adam_args *a)
 {
-    real b1 = (real)a->beta1, b2 = (real)a->beta2, scale = (real)a->grad_scale;
+    double norm = sqrt(*a->sumsq);
+    if (!isfinite(*a->loss) || !isfinite(norm))
+        return;
+    real b1 = (real)a->beta1, b2 = (real)a->beta2, scale = (real)(a->clip / fmax(norm, a->clip));
     real step = (real)(a->lr / a->bias_corr1), eps = (real)a->eps;
     real inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
 #pragma omp parallel for schedule(static)
@@ -237,15 +210,18 @@ static void topk_select(const real *z, size_t v, size_t k, int *idx)
     }
 }
 
-static void cpu_topk(const real *logits, size_t v, size_t k, int *idx, real *val)
+static void cpu_topk(const backend *be, const real *logits, size_t v, size_t k, int *idx, real *val)
 {
     topk_select(logits, v, k, idx);
     for (size_t q = 0; q < k; q++)
         val[q] = topk_key(logits[idx[q]]);
 }
 
+static void cpu_sync(const backend *be) { (void)be; }
+
 static const backend cpu_backend = {
     .name = "cpu",
+    .sync = cpu_sync,
     .alloc = cpu_alloc,
     .free = cpu_free,
     .upload = cpu_copy,
@@ -257,8 +233,9 @@ static const backend cpu_backend = {
     .sum_rows = cpu_sum_rows,
     .embed_fwd = cpu_embed_fwd,
     .embed_bwd = cpu_embed_bwd,
-    .cell_fwd = cpu_cell_fwd,
-    .cell_bwd = cpu_cell_bwd,
+    .rnn_fwd = cpu_rnn_fwd,
+    .rnn_bwd = cpu_rnn_bwd,
+    .rnn_work = cpu_rnn_work,
     .dropout = cpu_dropout,
     .xent = cpu_xent,
     .sumsq = cpu_sumsq,

@@ -1,4 +1,10 @@
-/* backend_cuda.c — the backend primitives on an NVIDIA GPU: cuBLAS for the GEMMs, kernels/ for the rest, all on one stream. */
+/* backend_cuda.c — the backend primitives on an NVIDIA GPU: cuBLAS for the
+ * GEMMs, kernels/ for the rest, all on one stream of a context (cuda_ctx)
+ * that backend_cuda_open creates and destroy frees. Nothing here waits for
+ * the GPU except download, sync and topk (each a documented read-back),
+ * the staging ring when it wraps, and the scratch when it grows; the step's
+ * scalars (loss, gradient norm, clip factor, finite check) stay on the
+ * device. */
 #include "backend.h"
 #include "backend_cuda.h"
 
@@ -40,15 +46,24 @@ static void cublas_check(cublasStatus_t st, const char *call, const char *file, 
     exit(1);
 }
 
-static struct {
-    int ready;      /* 0 not tried, 1 open, -1 no device */
-    int ordinal;    /* backend_cuda_set_device */
-    int tf32;       /* backend_cuda_tf32 */
-    cudaStream_t stream;
-    cublasHandle_t blas;
-    void *scratch;  /* reductions' partial sums, top-k candidates */
+/* Uploads bigger than this go straight from pageable memory (synchronously):
+ * only setup and resume move that much. */
+enum { STAGING_MAX = 64u << 20, STAGING_ALIGN = 256 };
+
+typedef struct {
+    int tf32;            /* backend_cuda_tf32 */
+    cudaStream_t stream; /* every launch and copy */
+    cublasHandle_t blas; /* on `stream` */
+    void *scratch;       /* reductions' partial sums, top-k candidates */
     size_t scratch_bytes;
-} g;
+    unsigned char *staging; /* pinned host ring the uploads are copied through */
+    size_t staging_bytes, staging_used;
+    cudaEvent_t staged; /* recorded after the latest copy out of `staging` */
+    size_t host_waits;  /* times the host waited for the GPU (backend_cuda_host_waits) */
+    backend be;         /* the table handed out, be.ctx == this */
+} cuda_ctx;
+
+#define CTX(be) ((cuda_ctx *)(be)->ctx)
 
 /* ---- memory ---- */
 
@@ -65,68 +80,117 @@ static void *device_malloc(size_t bytes, const char *what)
     return p;
 }
 
-static void *cuda_alloc(size_t bytes, const char *what)
+static void *cuda_alloc(const backend *be, size_t bytes, const char *what)
 {
     void *p = device_malloc(bytes, what);
     if (bytes)
-        cudaCheck(cudaMemsetAsync(p, 0, bytes, g.stream));
+        cudaCheck(cudaMemsetAsync(p, 0, bytes, CTX(be)->stream));
     return p;
 }
 
-static void cuda_free(void *p)
+static void cuda_free(const backend *be, void *p)
 {
     if (p)
         cudaCheck(cudaFree(p));
 }
 
 /* At least `bytes` of device scratch, valid until the next call. */
-static void *scratch(size_t bytes)
+static void *scratch(cuda_ctx *c, size_t bytes)
 {
-    if (bytes > g.scratch_bytes) {
-        size_t want = g.scratch_bytes ? g.scratch_bytes : 4096;
+    if (bytes > c->scratch_bytes) {
+        size_t want = c->scratch_bytes ? c->scratch_bytes : 4096;
         while (want < bytes)
             want *= 2;
-        cuda_free(g.scratch); /* cudaFree waits for the kernels using it */
-        g.scratch = device_malloc(want, "GPU scratch");
-        g.scratch_bytes = want;
+        if (c->scratch) {
+            c->host_waits++;
+            cudaCheck(cudaFree(c->scratch)); /* waits for the kernels using it */
+        }
+        c->scratch = device_malloc(want, "GPU scratch");
+        c->scratch_bytes = want;
     }
-    return g.scratch;
+    return c->scratch;
 }
 
-static void cuda_upload(void *dst, const void *host_src, size_t bytes)
+/* Everything queued has finished: the staging ring is free again. */
+static void stream_wait(cuda_ctx *c)
 {
-    if (!bytes)
-        return;
-    cudaCheck(cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, g.stream));
-    cudaCheck(cudaStreamSynchronize(g.stream)); /* the caller may reuse host_src */
+    c->host_waits++;
+    cudaCheck(cudaStreamSynchronize(c->stream));
+    c->staging_used = 0;
 }
 
-static void cuda_download(void *host_dst, const void *src, size_t bytes)
+static void cuda_sync(const backend *be) { stream_wait(CTX(be)); }
+
+/* `bytes` (<= STAGING_MAX) of the pinned ring, free of pending copies: waits
+ * for the copies out of it only when the ring wraps (or grows). */
+static unsigned char *staging_slot(cuda_ctx *c, size_t bytes)
 {
+    size_t need = (bytes + STAGING_ALIGN - 1) / STAGING_ALIGN * STAGING_ALIGN;
+    if (c->staging_used + need > c->staging_bytes) {
+        c->host_waits++;
+        cudaCheck(cudaEventSynchronize(c->staged));
+        c->staging_used = 0;
+    }
+    if (need > c->staging_bytes) {
+        size_t want = c->staging_bytes ? 2 * c->staging_bytes : 1u << 20;
+        while (want < need)
+            want *= 2;
+        if (c->staging) {
+            c->host_waits++; /* cudaFreeHost waits for the device */
+            cudaCheck(cudaFreeHost(c->staging));
+        }
+        cudaCheck(cudaHostAlloc((void **)&c->staging, want, cudaHostAllocDefault));
+        c->staging_bytes = want;
+    }
+    unsigned char *slot = c->staging + c->staging_used;
+    c->staging_used += need;
+    return slot;
+}
+
+/* through the pinned ring, queued without a sync (host_src reusable at once) */
+static void cuda_upload(const backend *be, void *dst, const void *host_src, size_t bytes)
+{
+    cuda_ctx *c = CTX(be);
     if (!bytes)
         return;
-    cudaCheck(cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, g.stream));
-    cudaCheck(cudaStreamSynchronize(g.stream));
+    if (bytes > STAGING_MAX) { /* setup-sized: pageable, synchronous */
+        cudaCheck(cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, c->stream));
+        stream_wait(c);
+        return;
+    }
+    unsigned char *slot = staging_slot(c, bytes);
+    memcpy(slot, host_src, bytes);
+    cudaCheck(cudaMemcpyAsync(dst, slot, bytes, cudaMemcpyHostToDevice, c->stream));
+    cudaCheck(cudaEventRecord(c->staged, c->stream));
+}
+
+static void cuda_download(const backend *be, void *host_dst, const void *src, size_t bytes)
+{
+    cuda_ctx *c = CTX(be);
+    if (!bytes)
+        return;
+    cudaCheck(cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, c->stream));
+    stream_wait(c);
 }
 
 /* memmove semantics, like the CPU backend's copy */
-static void cuda_copy(void *dst, const void *src, size_t bytes)
+static void cuda_copy(const backend *be, void *dst, const void *src, size_t bytes)
 {
     if (!bytes || dst == src)
         return;
     const char *d = dst, *s = src;
     if (d < s + bytes && s < d + bytes) { /* overlapping: through the scratch */
-        void *tmp = scratch(bytes);
-        cudaCheck(cudaMemcpyAsync(tmp, src, bytes, cudaMemcpyDeviceToDevice, g.stream));
+        void *tmp = scratch(CTX(be), bytes);
+        cudaCheck(cudaMemcpyAsync(tmp, src, bytes, cudaMemcpyDeviceToDevice, CTX(be)->stream));
         src = tmp;
     }
-    cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, g.stream));
+    cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, CTX(be)->stream));
 }
 
-static void cuda_zero(void *p, size_t bytes)
+static void cuda_zero(const backend *be, void *p, size_t bytes)
 {
     if (bytes)
-        cudaCheck(cudaMemsetAsync(p, 0, bytes, g.stream));
+        cudaCheck(cudaMemsetAsync(p, 0, bytes, CTX(be)->stream));
 }
 
 /* ---- GEMM: row-major C = A B is column-major C^T = B^T A^T ---- */
@@ -141,114 +205,133 @@ static int as_int(size_t x, const char *what)
     return (int)x;
 }
 
-static void cuda_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
-                      const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c,
-                      size_t ldc)
+static void cuda_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                      real alpha, const real *a, size_t lda, const real *b, size_t ldb, real beta,
+                      real *c, size_t ldc)
 {
     if (m == 0 || n == 0)
         return;
     cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
     cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
-    cublasCheck(cublasSgemm(g.blas, op_b, op_a, as_int(n, "n"), as_int(m, "m"), as_int(k, "k"),
-                            &alpha, b, as_int(ldb, "ldb"), a, as_int(lda, "lda"), &beta, c,
-                            as_int(ldc, "ldc")));
+    cublasCheck(cublasSgemm(CTX(be)->blas, op_b, op_a, as_int(n, "n"), as_int(m, "m"),
+                            as_int(k, "k"), &alpha, b, as_int(ldb, "ldb"), a, as_int(lda, "lda"),
+                            &beta, c, as_int(ldc, "ldc")));
 }
 
 /* ---- pointwise and reductions ---- */
 
-static void cuda_fill_rows(real *out, const real *bias, size_t rows, size_t cols)
+static void cuda_fill_rows(const backend *be, real *out, const real *bias, size_t rows, size_t cols)
 {
-    cudaCheck(k_fill_rows(g.stream, out, bias, rows, cols));
+    cudaCheck(k_fill_rows(CTX(be)->stream, out, bias, rows, cols));
 }
 
-static void cuda_sum_rows(real *out, const real *in, size_t rows, size_t cols)
+static void cuda_sum_rows(const backend *be, real *out, const real *in, size_t rows, size_t cols)
 {
-    cudaCheck(k_sum_rows(g.stream, out, in, rows, cols));
+    cudaCheck(k_sum_rows(CTX(be)->stream, out, in, rows, cols));
 }
 
-static void cuda_embed_fwd(real *out, const real *w, const int32_t *idx, size_t n, size_t gw,
-                           size_t v)
+static void cuda_embed_fwd(const backend *be, real *out, const real *w, const int32_t *idx,
+                           size_t n, size_t gw, size_t v)
 {
-    cudaCheck(k_embed_fwd(g.stream, out, w, idx, n, gw, v));
+    cudaCheck(k_embed_fwd(CTX(be)->stream, out, w, idx, n, gw, v));
 }
 
-static void cuda_embed_bwd(real *dw, const real *dout, const int32_t *idx, size_t n, size_t gw,
-                           size_t v)
+static void cuda_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t *idx,
+                           size_t n, size_t gw, size_t v)
 {
-    cudaCheck(k_embed_bwd(g.stream, dw, dout, idx, n, gw, v));
+    cudaCheck(k_embed_bwd(CTX(be)->stream, dw, dout, idx, n, gw, v));
 }
 
-static void cuda_cell_fwd(cell_kind cell, size_t b, size_t h, const real *xg, const real *hg,
-                          const real *b_hh, const real *h_prev, const real *c_prev,
-                          real *h_out, real *c_out, real *act)
+/* ---- the recurrence of a window: today a cuBLAS GEMM and a cell kernel per
+ * step, all queued on the stream (no host sync); a CUDA graph or a persistent
+ * kernel can replace these two functions without touching the callers ---- */
+
+static size_t cuda_rnn_work(const backend *be, cell_kind cell, size_t rows, size_t hidden)
 {
-    cudaCheck(k_cell_fwd(g.stream, (int)cell, b, h, xg, hg, b_hh, h_prev, c_prev, h_out, c_out,
-                         act));
+    return rnn_work_stepwise(cell, rows, hidden);
 }
 
-static void cuda_cell_bwd(cell_kind cell, size_t b, size_t h, const real *act,
-                          const real *h_prev, const real *c_prev, const real *c,
-                          const real *dh_above, real *dh_rec, real *dc, real *dxg, real *dhg)
+static void cuda_rnn_fwd(const backend *be, const rnn_seq *s)
 {
-    cudaCheck(k_cell_bwd(g.stream, (int)cell, b, h, act, h_prev, c_prev, c, dh_above, dh_rec,
-                         dc, dxg, dhg));
+    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
+    size_t aw = cell_act_width(s->cell) * H;
+    for (size_t t = 0; t < s->steps; t++) {
+        const real *h_prev = s->hs + t * bh;
+        cuda_gemm(be, 0, 1, B, gh, H, 1, h_prev, H, s->w_hh, H, 0, s->work, gh);
+        cudaCheck(k_cell_fwd(CTX(be)->stream, (int)s->cell, B, H, s->xg + t * B * gh, s->work,
+                             s->b_hh, h_prev, s->cs ? s->cs + t * bh : NULL, s->hs + (t + 1) * bh,
+                             s->cs ? s->cs + (t + 1) * bh : NULL, s->act + t * B * aw));
+    }
 }
 
-static void cuda_dropout(real *out, const real *in, size_t m, size_t b, size_t h, real p,
-                         uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
+static void cuda_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *gr)
+{
+    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
+    size_t aw = cell_act_width(s->cell) * H, n = s->steps * B;
+    int gru = s->cell == CELL_GRU;
+    real *dh_rec = s->work, *dc = s->work + bh;
+    cuda_zero(be, s->work, 2 * bh * sizeof(real));
+    for (size_t t = s->steps; t-- > 0;) {
+        real *dhg_t = gr->dhg + t * B * gh;
+        const real *c_prev = s->cs ? s->cs + t * bh : NULL, *c = s->cs ? c_prev + bh : NULL;
+        cudaCheck(k_cell_bwd(CTX(be)->stream, (int)s->cell, B, H, s->act + t * B * aw,
+                             s->hs + t * bh, c_prev, c, gr->dy + t * bh, dh_rec, dc,
+                             gr->dxg + t * B * gh, gru ? dhg_t : NULL));
+        if (t > 0)
+            cuda_gemm(be, 0, 0, B, H, gh, 1, dhg_t, gh, s->w_hh, H, gru ? 1 : 0, dh_rec, H);
+    }
+    cuda_gemm(be, 1, 0, gh, H, n, 1, gr->dhg, gh, s->hs, H, 1, gr->dw_hh, H);
+    cudaCheck(k_sum_rows(CTX(be)->stream, gr->db_hh, gr->dhg, n, gh));
+}
+
+static void cuda_dropout(const backend *be, real *out, const real *in, size_t m, size_t b, size_t h,
+                         real p, uint64_t seed, uint32_t step, uint32_t layer, size_t row0)
 {
     real keep_scale = (real)1 / ((real)1 - p); /* as cpu_dropout */
-    cudaCheck(k_dropout(g.stream, out, in, m, b, h, p, keep_scale, seed,
+    cudaCheck(k_dropout(CTX(be)->stream, out, in, m, b, h, p, keep_scale, seed,
                         rng_stream(RNG_STREAM_DROPOUT, layer), step, row0));
 }
 
-/* A double computed on the device into the scratch, read back. */
-static double fetch_double(const double *dev)
+/* the per-row losses in the scratch, their sum into *loss (device) */
+static void cuda_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
+                      real grad_scale, double *loss)
 {
-    double x;
-    cuda_download(&x, dev, sizeof x);
-    return x;
+    double *rows = scratch(CTX(be), n * sizeof(double)); /* per-row losses */
+    cudaCheck(k_xent(CTX(be)->stream, logits, targets, n, v, grad_scale, rows, loss));
 }
 
-static double cuda_xent(real *logits, const int32_t *targets, size_t n, size_t v,
-                        real grad_scale)
+static void cuda_sumsq(const backend *be, const real *x, size_t n, double *out)
 {
-    double *s = scratch((n + 1) * sizeof(double)); /* s[0] the total, then per row */
-    cudaCheck(k_xent(g.stream, logits, targets, n, v, grad_scale, s + 1, s));
-    return fetch_double(s);
+    double *parts = scratch(CTX(be), k_sumsq_scratch(n) * sizeof(double));
+    cudaCheck(k_sumsq(CTX(be)->stream, x, n, parts, out));
 }
 
-static double cuda_sumsq(const real *x, size_t n)
-{
-    double *s = scratch((k_sumsq_scratch(n) + 1) * sizeof(double));
-    cudaCheck(k_sumsq(g.stream, x, n, s + 1, s));
-    return fetch_double(s);
-}
-
-static void cuda_adam(real *p, const real *gr, real *m, real *v, size_t n, const adam_args *a)
+static void cuda_adam(const backend *be, real *p, const real *gr, real *m, real *v, size_t n,
+                      const adam_args *a)
 {
     k_adam_consts c; /* the float constants of cpu_adam, computed the same way */
     c.b1 = (real)a->beta1;
     c.b2 = (real)a->beta2;
     c.one_minus_b1 = (real)1 - c.b1;
     c.one_minus_b2 = (real)1 - c.b2;
-    c.grad_scale = (real)a->grad_scale;
     c.step = (real)(a->lr / a->bias_corr1);
     c.eps = (real)a->eps;
     c.inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
-    cudaCheck(k_adam(g.stream, p, gr, m, v, n, c));
+    c.clip = a->clip;
+    cudaCheck(k_adam(CTX(be)->stream, p, gr, m, v, n, c, a->loss, a->sumsq));
 }
 
 /* ---- top-k on the device (the draw is the sampler's, on the host) ---- */
 
-static void cuda_topk(const real *logits, size_t v, size_t k, int *idx, real *val)
+static void cuda_topk(const backend *be, const real *logits, size_t v, size_t k, int *idx,
+                      real *val)
 {
-    int32_t *d_idx = scratch(k * (sizeof(int32_t) + sizeof(float)));
+    int32_t *d_idx = scratch(CTX(be), k * (sizeof(int32_t) + sizeof(float)));
     float *d_val = (float *)(d_idx + k);
-    cudaCheck(k_topk(g.stream, logits, v, k, d_idx, d_val));
+    cudaCheck(k_topk(CTX(be)->stream, logits, v, k, d_idx, d_val));
     int32_t *tmp = xmalloc(k * sizeof *tmp, "top-k indices");
-    cuda_download(tmp, d_idx, k * sizeof *tmp);
-    cuda_download(val, d_val, k * sizeof *val);
+    cuda_download(be, tmp, d_idx, k * sizeof *tmp);
+    cuda_download(be, val, d_val, k * sizeof *val);
     for (size_t q = 0; q < k; q++)
         idx[q] = tmp[q];
     free(tmp);
@@ -256,8 +339,26 @@ static void cuda_topk(const real *logits, size_t v, size_t k, int *idx, real *va
 
 /* ---- the backend ---- */
 
-static const backend cuda_backend = {
+/* ---- the context ---- */
+
+static void cuda_destroy(const backend *be)
+{
+    cuda_ctx *c = CTX(be);
+    stream_wait(c);
+    if (c->scratch)
+        cudaCheck(cudaFree(c->scratch));
+    if (c->staging)
+        cudaCheck(cudaFreeHost(c->staging));
+    cudaCheck(cudaEventDestroy(c->staged));
+    cublasCheck(cublasDestroy(c->blas));
+    cudaCheck(cudaStreamDestroy(c->stream));
+    free(c);
+}
+
+static const backend cuda_table = {
     .name = "cuda",
+    .sync = cuda_sync,
+    .destroy = cuda_destroy,
     .alloc = cuda_alloc,
     .free = cuda_free,
     .upload = cuda_upload,
@@ -269,8 +370,9 @@ static const backend cuda_backend = {
     .sum_rows = cuda_sum_rows,
     .embed_fwd = cuda_embed_fwd,
     .embed_bwd = cuda_embed_bwd,
-    .cell_fwd = cuda_cell_fwd,
-    .cell_bwd = cuda_cell_bwd,
+    .rnn_fwd = cuda_rnn_fwd,
+    .rnn_bwd = cuda_rnn_bwd,
+    .rnn_work = cuda_rnn_work,
     .dropout = cuda_dropout,
     .xent = cuda_xent,
     .sumsq = cuda_sumsq,
@@ -278,10 +380,10 @@ static const backend cuda_backend = {
     .topk = cuda_topk,
 };
 
-static void apply_math_mode(void)
+static void apply_math_mode(cuda_ctx *c)
 {
-    cublasCheck(cublasSetMathMode(g.blas, g.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                 : CUBLAS_DEFAULT_MATH));
+    cublasCheck(
+        cublasSetMathMode(c->blas, c->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
 }
 
 int backend_cuda_device_count(void)
@@ -294,34 +396,30 @@ int backend_cuda_device_count(void)
     return count;
 }
 
-static int cuda_open(void)
+const backend *backend_cuda_open(int ordinal)
 {
     int count = backend_cuda_device_count();
     if (count <= 0)
-        return -1;
-    int dev = g.ordinal % count;
+        return NULL;
+    int dev = ordinal % count;
     cudaCheck(cudaSetDevice(dev < 0 ? dev + count : dev));
-    cudaCheck(cudaStreamCreate(&g.stream));
-    cublasCheck(cublasCreate(&g.blas));
-    cublasCheck(cublasSetStream(g.blas, g.stream));
-    apply_math_mode();
-    return 1;
+    cuda_ctx *c = xcalloc(1, sizeof *c, "CUDA backend context");
+    cudaCheck(cudaStreamCreate(&c->stream));
+    cudaCheck(cudaEventCreateWithFlags(&c->staged, cudaEventDisableTiming));
+    cublasCheck(cublasCreate(&c->blas));
+    cublasCheck(cublasSetStream(c->blas, c->stream));
+    apply_math_mode(c);
+    c->be = cuda_table;
+    c->be.ctx = c;
+    return &c->be;
 }
 
-const backend *backend_cuda(void)
+void backend_cuda_tf32(const backend *be, int on)
 {
-    if (g.ready == 0)
-        g.ready = cuda_open();
-    return g.ready > 0 ? &cuda_backend : NULL;
+    CTX(be)->tf32 = on != 0;
+    apply_math_mode(CTX(be));
 }
 
-void backend_cuda_tf32(int on)
-{
-    g.tf32 = on != 0;
-    if (g.ready > 0)
-        apply_math_mode();
-}
+void *backend_cuda_stream(const backend *be) { return (void *)CTX(be)->stream; }
 
-void backend_cuda_set_device(int ordinal) { g.ordinal = ordinal; }
-
-void *backend_cuda_stream(void) { return g.ready > 0 ? (void *)g.stream : NULL; }
+size_t backend_cuda_host_waits(const backend *be) { return CTX(be)->host_waits; }

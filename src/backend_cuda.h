@@ -2,20 +2,25 @@
 #ifndef CHARNN_BACKEND_CUDA_H
 #define CHARNN_BACKEND_CUDA_H
 
-/* GEMMs on TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH) when on != 0, in
- * plain FP32 (the default) otherwise; before or after backend_cuda(). */
-void backend_cuda_tf32(int on);
+#include "backend.h"
 
-/* The GPU the backend opens: ordinal modulo the number of visible devices
- * (so a rank can pass its node-local rank). Takes effect only before the
- * first backend_cuda() call; the default is device 0. */
-void backend_cuda_set_device(int ordinal);
+/* be: a backend from backend_cuda_open (backend.h). */
+
+/* GEMMs on TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH) when on != 0, in
+ * plain FP32 (the default) otherwise. */
+void backend_cuda_tf32(const backend *be, int on);
 
 /* Visible CUDA devices; 0 when there is none or the driver fails. */
 int backend_cuda_device_count(void);
 
-/* The backend's stream (a cudaStream_t) for work that must be ordered with
- * it, e.g. NCCL collectives on device buffers; NULL before backend_cuda(). */
-void *backend_cuda_stream(void);
+/* The context's stream (a cudaStream_t) for work that must be ordered with
+ * it, e.g. NCCL collectives on device buffers. */
+void *backend_cuda_stream(const backend *be);
+
+/* How many times the context has made the host wait for the GPU (stream
+ * syncs of download / sync / topk, the staging ring wrapping or growing,
+ * the scratch growing): what tests count to prove a training step waits
+ * once. */
+size_t backend_cuda_host_waits(const backend *be);
 
 #endif

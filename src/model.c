@@ -16,8 +16,8 @@ void model_init(model *m, const backend *be, cell_kind cell, size_t vocab, size_
     m->be = be;
     param_layout_init(&m->layout, cell, vocab, hidden, layers);
     size_t bytes = m->layout.n_params * sizeof(real);
-    m->params = be->alloc(bytes, "parameters");
-    m->grads = be->alloc(bytes, "gradients");
+    m->params = be->alloc(be, bytes, "parameters");
+    m->grads = be->alloc(be, bytes, "gradients");
 }
 
 void model_init_params(model *m, uint64_t seed)
@@ -32,14 +32,14 @@ void model_init_params(model *m, uint64_t seed)
             host[pt->offset + e] = (real)((2.0 * u - 1.0) * pt->init_bound);
         }
     }
-    m->be->upload(m->params, host, p->n_params * sizeof *host);
+    m->be->upload(m->be, m->params, host, p->n_params * sizeof *host);
     free(host);
 }
 
 void model_free(model *m)
 {
-    m->be->free(m->params);
-    m->be->free(m->grads);
+    m->be->free(m->be, m->params);
+    m->be->free(m->be, m->grads);
     param_layout_free(&m->layout);
 }
 
@@ -48,7 +48,7 @@ static real **alloc_per_layer(const backend *be, size_t layers, size_t count,
 {
     real **v = xcalloc(layers, sizeof *v, what);
     for (size_t l = 0; l < layers && count; l++)
-        v[l] = be->alloc(count * sizeof(real), what);
+        v[l] = be->alloc(be, count * sizeof(real), what);
     return v;
 }
 
@@ -56,7 +56,7 @@ static void free_per_layer(const backend *be, real **v, size_t layers)
 {
     for (size_t l = 0; v && l < layers; l++)
         if (v[l])
-            be->free(v[l]);
+            be->free(be, v[l]);
     free(v);
 }
 
@@ -71,26 +71,26 @@ void model_work_init(model_work *w, const model *m, size_t rows, size_t seq, int
     w->rows = rows;
     w->seq = seq;
     w->train = train;
-    w->state_h = be->alloc(L * bh * sizeof(real), "hidden state");
-    w->state_c = lstm ? be->alloc(L * bh * sizeof(real), "cell state") : NULL;
+    w->state_h = be->alloc(be, L * bh * sizeof(real), "hidden state");
+    w->state_c = lstm ? be->alloc(be, L * bh * sizeof(real), "cell state") : NULL;
     w->hs = alloc_per_layer(be, L, (seq + 1) * bh, "hidden sequence");
     w->cs = alloc_per_layer(be, L, lstm ? (seq + 1) * bh : 0, "cell sequence");
     w->act = alloc_per_layer(be, L, seq * rows * aw, "cell activations");
     w->xg = alloc_per_layer(be, L, seq * rows * gh, "input projections");
     w->drop = alloc_per_layer(be, L, train ? seq * bh : 0, "dropout outputs");
-    w->hg = be->alloc(rows * gh * sizeof(real), "recurrent projection");
-    w->logits = be->alloc(seq * rows * p->vocab * sizeof(real), "logits");
-    w->x = be->alloc(seq * rows * sizeof(int32_t), "input ids");
-    w->y = be->alloc(seq * rows * sizeof(int32_t), "target ids");
+    w->rnn_work =
+        be->alloc(be, be->rnn_work(be, p->cell, rows, H) * sizeof(real), "recurrence scratch");
+    w->logits = be->alloc(be, seq * rows * p->vocab * sizeof(real), "logits");
+    w->loss = be->alloc(be, sizeof *w->loss, "loss");
+    w->x = be->alloc(be, seq * rows * sizeof(int32_t), "input ids");
+    w->y = be->alloc(be, seq * rows * sizeof(int32_t), "target ids");
     if (!train)
         return;
-    w->dy = be->alloc(seq * bh * sizeof(real), "output gradient");
-    w->dx = be->alloc(seq * bh * sizeof(real), "input gradient");
-    w->dxg = be->alloc(seq * rows * gh * sizeof(real), "gate gradient");
-    w->dhg = p->cell == CELL_GRU ? be->alloc(seq * rows * gh * sizeof(real), "GRU hh gradient")
+    w->dy = be->alloc(be, seq * bh * sizeof(real), "output gradient");
+    w->dx = be->alloc(be, seq * bh * sizeof(real), "input gradient");
+    w->dxg = be->alloc(be, seq * rows * gh * sizeof(real), "gate gradient");
+    w->dhg = p->cell == CELL_GRU ? be->alloc(be, seq * rows * gh * sizeof(real), "GRU hh gradient")
                                  : w->dxg;
-    w->dh_rec = be->alloc(bh * sizeof(real), "recurrent gradient");
-    w->dc = be->alloc(bh * sizeof(real), "cell gradient");
 }
 
 void model_work_free(model_work *w, const model *m)
@@ -102,24 +102,24 @@ void model_work_free(model_work *w, const model *m)
     free_per_layer(be, w->act, L);
     free_per_layer(be, w->xg, L);
     free_per_layer(be, w->drop, L);
-    real *singles[] = {w->state_h, w->state_c, w->hg, w->logits, w->dy, w->dx, w->dxg,
-                       w->dh_rec, w->dc};
+    real *singles[] = {w->state_h, w->state_c, w->rnn_work, w->logits, w->dy, w->dx, w->dxg};
     for (size_t i = 0; i < sizeof singles / sizeof *singles; i++)
         if (singles[i])
-            be->free(singles[i]);
+            be->free(be, singles[i]);
     if (w->dhg && w->dhg != w->dxg)
-        be->free(w->dhg);
-    be->free(w->x);
-    be->free(w->y);
+        be->free(be, w->dhg);
+    be->free(be, w->loss);
+    be->free(be, w->x);
+    be->free(be, w->y);
     memset(w, 0, sizeof *w);
 }
 
 void model_work_reset(model_work *w, const model *m)
 {
     size_t n = m->layout.layers * w->rows * m->layout.hidden * sizeof(real);
-    m->be->zero(w->state_h, n);
+    m->be->zero(m->be, w->state_h, n);
     if (w->state_c)
-        m->be->zero(w->state_c, n);
+        m->be->zero(m->be, w->state_c, n);
 }
 
 /* The output of layer l as seen by the layer above / the decoder: h_1..h_M,
@@ -129,39 +129,52 @@ static real *layer_out(const model *m, const model_work *w, size_t l, int droppe
     return dropped ? w->drop[l] : w->hs[l] + w->rows * m->layout.hidden;
 }
 
+/* The recurrence of layer l over the window, as the backend's rnn_seq. */
+static rnn_seq layer_seq(const model *m, const model_work *w, size_t l, size_t steps)
+{
+    rnn_seq s = {
+        .cell = m->layout.cell,
+        .steps = steps,
+        .rows = w->rows,
+        .hidden = m->layout.hidden,
+        .w_hh = PARAM(m, m->params, param_w_hh(l)),
+        .b_hh = PARAM(m, m->params, param_b_hh(l)),
+        .xg = w->xg[l],
+        .hs = w->hs[l],
+        .cs = w->cs[l],
+        .act = w->act[l],
+        .work = w->rnn_work,
+    };
+    return s;
+}
+
 static void layer_forward(model *m, model_work *w, size_t l, size_t steps, const real *in)
 {
     const backend *be = m->be;
     const param_layout *p = &m->layout;
     size_t B = w->rows, H = p->hidden, bh = B * H, n = steps * B;
-    size_t gh = cell_gates(p->cell) * H, aw = cell_act_width(p->cell) * H;
+    size_t gh = cell_gates(p->cell) * H;
     const real *w_ih = PARAM(m, m->params, param_w_ih(l));
-    const real *w_hh = PARAM(m, m->params, param_w_hh(l));
-    const real *b_hh = PARAM(m, m->params, param_b_hh(l));
     real *hs = w->hs[l], *cs = w->cs[l];
 
-    be->copy(hs, w->state_h + l * bh, bh * sizeof(real));
+    be->copy(be, hs, w->state_h + l * bh, bh * sizeof(real));
     if (cs)
-        be->copy(cs, w->state_c + l * bh, bh * sizeof(real));
-    be->fill_rows(w->xg[l], PARAM(m, m->params, param_b_ih(l)), n, gh);
+        be->copy(be, cs, w->state_c + l * bh, bh * sizeof(real));
+    be->fill_rows(be, w->xg[l], PARAM(m, m->params, param_b_ih(l)), n, gh);
     if (l == 0)
-        be->embed_fwd(w->xg[l], w_ih, w->x, n, gh, p->vocab);
+        be->embed_fwd(be, w->xg[l], w_ih, w->x, n, gh, p->vocab);
     else
-        be->gemm(0, 1, n, gh, H, 1, in, H, w_ih, H, 1, w->xg[l], gh);
-    for (size_t t = 0; t < steps; t++) {
-        const real *h_prev = hs + t * bh;
-        be->gemm(0, 1, B, gh, H, 1, h_prev, H, w_hh, H, 0, w->hg, gh);
-        be->cell_fwd(p->cell, B, H, w->xg[l] + t * B * gh, w->hg, b_hh, h_prev,
-                     cs ? cs + t * bh : NULL, hs + (t + 1) * bh, cs ? cs + (t + 1) * bh : NULL,
-                     w->act[l] + t * B * aw);
-    }
-    be->copy(w->state_h + l * bh, hs + steps * bh, bh * sizeof(real));
+        be->gemm(be, 0, 1, n, gh, H, 1, in, H, w_ih, H, 1, w->xg[l], gh);
+    rnn_seq s = layer_seq(m, w, l, steps);
+    be->rnn_fwd(be, &s);
+    be->copy(be, w->state_h + l * bh, hs + steps * bh, bh * sizeof(real));
     if (cs)
-        be->copy(w->state_c + l * bh, cs + steps * bh, bh * sizeof(real));
+        be->copy(be, w->state_c + l * bh, cs + steps * bh, bh * sizeof(real));
 }
 
-static double model_forward(model *m, model_work *w, size_t steps, int has_targets,
-                            const model_pass *pass)
+/* the loss sum (with targets) goes to the device double *loss */
+static void model_forward(model *m, model_work *w, size_t steps, int has_targets,
+                          const model_pass *pass, double *loss)
 {
     const backend *be = m->be;
     const param_layout *p = &m->layout;
@@ -171,16 +184,15 @@ static double model_forward(model *m, model_work *w, size_t steps, int has_targe
     for (size_t l = 0; l < p->layers; l++) {
         layer_forward(m, w, l, steps, in);
         if (dropped)
-            be->dropout(w->drop[l], w->hs[l] + w->rows * H, steps, w->rows, H,
+            be->dropout(be, w->drop[l], w->hs[l] + w->rows * H, steps, w->rows, H,
                         (real)pass->dropout, pass->seed, pass->step, (uint32_t)l, pass->row0);
         in = layer_out(m, w, l, dropped);
     }
-    be->fill_rows(w->logits, PARAM(m, m->params, param_dec_b(p)), n, p->vocab);
-    be->gemm(0, 1, n, p->vocab, H, 1, in, H, PARAM(m, m->params, param_dec_w(p)), H, 1,
+    be->fill_rows(be, w->logits, PARAM(m, m->params, param_dec_b(p)), n, p->vocab);
+    be->gemm(be, 0, 1, n, p->vocab, H, 1, in, H, PARAM(m, m->params, param_dec_w(p)), H, 1,
              w->logits, p->vocab);
-    if (!has_targets)
-        return 0;
-    return be->xent(w->logits, w->y, n, p->vocab, (real)pass->grad_scale);
+    if (has_targets)
+        be->xent(be, w->logits, w->y, n, p->vocab, (real)pass->grad_scale, loss);
 }
 
 /* Backward through layer l: w->dy holds the gradient of its (dropped)
@@ -190,37 +202,29 @@ static void layer_backward(model *m, model_work *w, size_t l, size_t steps,
 {
     const backend *be = m->be;
     const param_layout *p = &m->layout;
-    size_t B = w->rows, H = p->hidden, bh = B * H, n = steps * B;
-    size_t gh = cell_gates(p->cell) * H, aw = cell_act_width(p->cell) * H;
-    const real *w_hh = PARAM(m, m->params, param_w_hh(l));
-    real *hs = w->hs[l], *cs = w->cs[l];
-    int gru = p->cell == CELL_GRU;
-
+    size_t B = w->rows, H = p->hidden, n = steps * B;
+    size_t gh = cell_gates(p->cell) * H;
     if (pass->dropout > 0)
-        be->dropout(w->dy, w->dy, steps, B, H, (real)pass->dropout, pass->seed, pass->step,
+        be->dropout(be, w->dy, w->dy, steps, B, H, (real)pass->dropout, pass->seed, pass->step,
                     (uint32_t)l, pass->row0);
-    be->zero(w->dh_rec, bh * sizeof(real));
-    be->zero(w->dc, bh * sizeof(real));
-    for (size_t t = steps; t-- > 0;) {
-        real *dhg_t = w->dhg + t * B * gh;
-        be->cell_bwd(p->cell, B, H, w->act[l] + t * B * aw, hs + t * bh,
-                     cs ? cs + t * bh : NULL, cs ? cs + (t + 1) * bh : NULL, w->dy + t * bh,
-                     w->dh_rec, w->dc, w->dxg + t * B * gh, gru ? dhg_t : NULL);
-        if (t > 0)
-            be->gemm(0, 0, B, H, gh, 1, dhg_t, gh, w_hh, H, gru ? 1 : 0, w->dh_rec, H);
-    }
-    /* weight gradients as large GEMMs over the whole window */
-    be->gemm(1, 0, gh, H, n, 1, w->dhg, gh, hs, H, 1, PARAM(m, m->grads, param_w_hh(l)), H);
-    be->sum_rows(PARAM(m, m->grads, param_b_hh(l)), w->dhg, n, gh);
-    be->sum_rows(PARAM(m, m->grads, param_b_ih(l)), w->dxg, n, gh);
+    rnn_seq s = layer_seq(m, w, l, steps);
+    rnn_seq_grad g = {
+        .dy = w->dy,
+        .dxg = w->dxg,
+        .dhg = w->dhg,
+        .dw_hh = PARAM(m, m->grads, param_w_hh(l)),
+        .db_hh = PARAM(m, m->grads, param_b_hh(l)),
+    };
+    be->rnn_bwd(be, &s, &g);
+    /* the input side's gradients as large GEMMs over the whole window */
+    be->sum_rows(be, PARAM(m, m->grads, param_b_ih(l)), w->dxg, n, gh);
     real *dw_ih = PARAM(m, m->grads, param_w_ih(l));
     if (l == 0) {
-        be->embed_bwd(dw_ih, w->dxg, w->x, n, gh, p->vocab);
+        be->embed_bwd(be, dw_ih, w->dxg, w->x, n, gh, p->vocab);
         return;
     }
-    be->gemm(1, 0, gh, H, n, 1, w->dxg, gh, in, H, 1, dw_ih, H);
-    be->gemm(0, 0, n, H, gh, 1, w->dxg, gh, PARAM(m, m->params, param_w_ih(l)), H, 0, w->dx,
-             H);
+    be->gemm(be, 1, 0, gh, H, n, 1, w->dxg, gh, in, H, 1, dw_ih, H);
+    be->gemm(be, 0, 0, n, H, gh, 1, w->dxg, gh, PARAM(m, m->params, param_w_ih(l)), H, 0, w->dx, H);
 }
 
 static void model_backward(model *m, model_work *w, size_t steps, const model_pass *pass)
@@ -229,11 +233,11 @@ static void model_backward(model *m, model_work *w, size_t steps, const model_pa
     const param_layout *p = &m->layout;
     size_t H = p->hidden, V = p->vocab, n = steps * w->rows, L = p->layers;
     int dropped = pass->dropout > 0;
-    be->zero(m->grads, p->n_params * sizeof(real));
+    be->zero(be, m->grads, p->n_params * sizeof(real));
     const real *top = layer_out(m, w, L - 1, dropped);
-    be->sum_rows(PARAM(m, m->grads, param_dec_b(p)), w->logits, n, V);
-    be->gemm(1, 0, V, H, n, 1, w->logits, V, top, H, 1, PARAM(m, m->grads, param_dec_w(p)), H);
-    be->gemm(0, 0, n, H, V, 1, w->logits, V, PARAM(m, m->params, param_dec_w(p)), H, 0, w->dy,
+    be->sum_rows(be, PARAM(m, m->grads, param_dec_b(p)), w->logits, n, V);
+    be->gemm(be, 1, 0, V, H, n, 1, w->logits, V, top, H, 1, PARAM(m, m->grads, param_dec_w(p)), H);
+    be->gemm(be, 0, 0, n, H, V, 1, w->logits, V, PARAM(m, m->params, param_dec_w(p)), H, 0, w->dy,
              H);
     for (size_t l = L; l-- > 0;) {
         layer_backward(m, w, l, steps, pass, l ? layer_out(m, w, l - 1, dropped) : NULL);
@@ -246,15 +250,20 @@ static void model_backward(model *m, model_work *w, size_t steps, const model_pa
 double model_run(model *m, model_work *w, size_t steps, const int32_t *x_host,
                  const int32_t *y_host, const model_pass *pass)
 {
+    const backend *be = m->be;
     size_t n = steps * w->rows;
+    double *loss_dev = pass->loss_out ? pass->loss_out : w->loss, loss = 0;
+    be->zero(be, loss_dev, sizeof *loss_dev);
     if (n == 0)
         return 0;
-    m->be->upload(w->x, x_host, n * sizeof(int32_t));
+    be->upload(be, w->x, x_host, n * sizeof(int32_t));
     if (y_host)
-        m->be->upload(w->y, y_host, n * sizeof(int32_t));
-    double loss = model_forward(m, w, steps, y_host != NULL, pass);
+        be->upload(be, w->y, y_host, n * sizeof(int32_t));
+    model_forward(m, w, steps, y_host != NULL, pass, loss_dev);
     if (y_host && pass->grad_scale != 0 && w->train)
         model_backward(m, w, steps, pass);
+    if (y_host && !pass->loss_out)
+        be->download(be, &loss, loss_dev, sizeof loss);
     return loss;
 }
 
@@ -265,14 +274,14 @@ static void state_transpose(const model *m, const model_work *w, real *dev, real
     size_t L = m->layout.layers, B = w->rows, H = m->layout.hidden;
     real *tmp = xmalloc(L * B * H * sizeof *tmp, "state copy");
     if (to_host)
-        m->be->download(tmp, dev, L * B * H * sizeof *tmp);
+        m->be->download(m->be, tmp, dev, L * B * H * sizeof *tmp);
     for (size_t l = 0; l < L; l++)
         for (size_t r = 0; r < B; r++) {
             real *a = tmp + (l * B + r) * H, *b = host + (r * L + l) * H;
             memcpy(to_host ? b : a, to_host ? a : b, H * sizeof *a);
         }
     if (!to_host)
-        m->be->upload(dev, tmp, L * B * H * sizeof *tmp);
+        m->be->upload(m->be, dev, tmp, L * B * H * sizeof *tmp);
     free(tmp);
 }
 

@@ -28,15 +28,14 @@ typedef struct {
     real **act;       /* L × (M, B, A*H) cell activations (backend.h) */
     real **xg;        /* L × (M, B, G*H) input projections incl. b_ih */
     real **drop;      /* L × (M, B, H) dropped layer outputs (train only) */
-    real *hg;         /* (B, G*H) recurrent projection of one step */
+    real *rnn_work;   /* (be->rnn_work(cell, B, H)) the recurrence's scratch */
     real *logits;     /* (M*B, V) logits, then their gradient */
     real *dy;         /* (M, B, H) gradient of a layer's output */
     real *dx;         /* (M, B, H) gradient passed to the layer below */
     real *dxg;        /* (M, B, G*H) gradient of the pre-activations */
     real *dhg;        /* (M, B, G*H) GRU: gradient through W_hh (else == dxg) */
-    real *dh_rec;     /* (B, H) recurrent gradient */
-    real *dc;         /* (B, H) LSTM cell gradient */
     int32_t *x, *y;   /* (M*B) device: inputs and targets, time-major */
+    double *loss;     /* (1) device: the loss sum when pass->loss_out is NULL */
 } model_work;
 
 /* What one pass does beyond the forward sweep. */
@@ -46,6 +45,8 @@ typedef struct {
     uint32_t step;     /* dropout RNG counter: the global step */
     size_t row0;       /* global row of local row 0 */
     double grad_scale; /* != 0: backward pass, gradients of grad_scale * loss sum */
+    double *loss_out;  /* NULL, or a device double that gets the loss sum, read
+                        * by nobody here: model_run then never waits */
 } model_pass;
 
 void model_init(model *m, const backend *be, cell_kind cell, size_t vocab, size_t hidden,
@@ -62,8 +63,10 @@ void model_work_reset(model_work *w, const model *m);
 /* Forward over the first `steps` (<= seq) steps of every row from the
  * carried state, which is updated; x_host/y_host (steps * rows, time-major).
  * Returns the sum over positions of -log p(target) (0 when y_host is NULL;
- * logits then stay in w->logits). With pass->grad_scale != 0 also runs the
- * backward pass: m->grads = grad_scale * d(loss sum)/d(params). */
+ * logits then stay in w->logits), read back from the device; with
+ * pass->loss_out that sum is left in *pass->loss_out instead (0 returned,
+ * no wait). With pass->grad_scale != 0 also runs the backward pass:
+ * m->grads = grad_scale * d(loss sum)/d(params). */
 double model_run(model *m, model_work *w, size_t steps, const int32_t *x_host,
                  const int32_t *y_host, const model_pass *pass);
 

@@ -1,4 +1,6 @@
-/* optim.h — global-norm gradient clipping and Adam over the flat buffers. */
+/* optim.h — global-norm gradient clipping and Adam over the flat buffers,
+ * queued on the backend with the step's scalars kept on the device: a step
+ * is optim_queue (no wait) then optim_finish (the one read-back). */
 #ifndef CHARNN_OPTIM_H
 #define CHARNN_OPTIM_H
 
@@ -12,6 +14,8 @@ typedef struct {
     size_t n;     /* parameters */
     real *m;      /* (n) device: first moment */
     real *v;      /* (n) device: second moment */
+    double *dev;  /* (2) device: [0] the step's loss sum (model_pass.loss_out),
+                   * [1] the gradients' sum of squares */
     uint64_t t;   /* steps applied */
     double lr, clip;
 } optim;
@@ -19,10 +23,18 @@ typedef struct {
 void optim_init(optim *o, const backend *be, size_t n, double lr, double clip);
 void optim_free(optim *o);
 
-/* norm = ||grads||_2; when finite, scales grads by clip / max(norm, clip)
- * (TensorFlow's clip_by_global_norm, as in the notebooks) and applies one
- * Adam step (PyTorch's, betas 0.9/0.999, eps 1e-8), t += 1. Returns the
- * norm; a non-finite norm changes nothing. */
-double optim_step(optim *o, real *params, const real *grads);
+/* The device double the step's loss sum must be in before optim_queue. */
+static inline double *optim_loss_slot(optim *o) { return o->dev; }
+
+/* Queues one step, waiting for nothing: norm = ||grads||_2 into the
+ * device's scalars; when the loss sum and norm are both finite, grads scaled
+ * by clip / max(norm, clip) (TensorFlow's clip_by_global_norm, as in the
+ * notebooks) and one Adam step (PyTorch's, betas 0.9/0.999, eps 1e-8) as
+ * step t + 1; otherwise nothing changes. */
+void optim_queue(optim *o, real *params, const real *grads);
+
+/* Reads the step's scalars back (the step's one host wait): *loss_sum gets
+ * the loss sum; t += 1 when the step was applied. Returns the norm. */
+double optim_finish(optim *o, double *loss_sum);
 
 #endif

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     char *pos[1];
     size_t n_pos = 0;
     int help = 0, rc = 1;
-    const backend *be;
+    const backend *be = NULL;
     sampler s;
 
     omp_policy_apply(argv);
@@ -103,12 +103,15 @@ int main(int argc, char **argv)
         newline_parse(o.newline, "--newline", &s.newline); /* a choice: already checked */
     rc = o.score[0] ? score(&s, &o) : generate(&s, &o);
     sampler_free(&s);
+    backend_release(be);
+    be = NULL;
     if (rc == 0) {
         free(set);
         return 0;
     }
 fail:
     error_print();
+    backend_release(be);
     free(set);
     return 1;
 }

@@ -17,7 +17,7 @@ int sampler_load(sampler *s, const char *path, const backend *be)
     s->newline = nl && strcmp(nl, "lf") == 0 ? NEWLINE_LF : NEWLINE_KEEP;
     const param_layout *p = &s->ck.layout;
     model_init(&s->m, be, p->cell, p->vocab, p->hidden, p->layers);
-    be->upload(s->m.params, s->ck.params, p->n_params * sizeof(real));
+    be->upload(be, s->m.params, s->ck.params, p->n_params * sizeof(real));
     model_work_init(&s->w, &s->m, 1, SAMPLER_CHUNK, 0);
     return 0;
 }
@@ -48,7 +48,7 @@ static double feed(sampler *s, const uint32_t *ids, size_t n, int with_targets)
         last = k;
     }
     if (!with_targets && last > 1) /* the last position's logits first */
-        s->m.be->copy(s->w.logits, s->w.logits + (last - 1) * s->m.layout.vocab,
+        s->m.be->copy(s->m.be, s->w.logits, s->w.logits + (last - 1) * s->m.layout.vocab,
                       s->m.layout.vocab * sizeof(real));
     return sum;
 }
@@ -123,7 +123,7 @@ void sampler_generate(sampler *s, const uint32_t *prime, size_t n, const sampler
     real *val = xmalloc(k * sizeof *val, "top-k logits");
     for (size_t i = 0; i < d->length; i++) {
         double u = rng_uniform(d->seed, stream, 0, 0, (uint32_t)i);
-        s->m.be->topk(s->w.logits, s->m.layout.vocab, k, idx, val);
+        s->m.be->topk(s->m.be, s->w.logits, s->m.layout.vocab, k, idx, val);
         uint32_t id = (uint32_t)sampler_pick(val, idx, k, d->temperature, u, NULL);
         put_char(s->ck.vocab[id], out);
         if (i + 1 < d->length)

@@ -88,7 +88,8 @@ static const opt_spec train_specs[] = {
      .help = "metrics file; empty = DIR/metrics.jsonl"},
     {.name = "profile", .type = OPT_FLAG, .offset = TRAIN_FIELD(profile), .def = "false",
      .flags = OPT_RUN,
-     .help = "time each phase of a step; per-rank and min/median/max lines in the metrics"},
+     .help = "time each phase of a step (waiting for the GPU at each phase); per-rank and "
+             "min/median/max lines in the metrics"},
     {.name = "tf32", .type = OPT_FLAG, .offset = TRAIN_FIELD(tf32), .def = "false",
      .flags = OPT_RUN,
      .help = "CUDA: let cuBLAS use TF32 tensor cores (FP32 otherwise)"},

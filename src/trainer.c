@@ -193,13 +193,15 @@ static void trainer_release(trainer *tr)
         optim_free(&tr->opt);
         model_free(&tr->m);
     }
-    checkpoint_free(&tr->ck);
-    corpus_free(&tr->text);
     host_buffer_free(&tr->staging);
 #ifdef CHARNN_WITH_NCCL
     if (tr->nccl)
         comm_nccl_free();
 #endif
+    backend_release(tr->be); /* after what used its stream */
+    tr->be = NULL;
+    checkpoint_free(&tr->ck);
+    corpus_free(&tr->text);
     if (tr->is_h5)
         corpus_h5_close(&tr->h5);
 }
@@ -227,9 +229,9 @@ static int model_setup(trainer *tr)
                          (unsigned long long)ck->rows, (unsigned long long)ck->seq,
                          tr->train.lay.windows);
     size_t bytes = tr->m.layout.n_params * sizeof(real);
-    tr->be->upload(tr->m.params, ck->params, bytes);
-    tr->be->upload(tr->opt.m, ck->adam_m, bytes);
-    tr->be->upload(tr->opt.v, ck->adam_v, bytes);
+    tr->be->upload(tr->be, tr->m.params, ck->params, bytes);
+    tr->be->upload(tr->be, tr->opt.m, ck->adam_m, bytes);
+    tr->be->upload(tr->be, tr->opt.v, ck->adam_v, bytes);
     tr->opt.t = ck->adam_t;
     tr->step = ck->step;
     tr->bad_in_row = ck->bad_steps;
@@ -333,7 +335,7 @@ static int setup(trainer *tr, unsigned char *set)
         return -1;
 #ifdef CHARNN_WITH_CUDA
     if (tr->be != backend_cpu())
-        backend_cuda_tf32(o->tf32);
+        backend_cuda_tf32(tr->be, o->tf32);
 #endif
     if (load_data(tr, given_vf, given_enc, given_nl) != 0)
         return -1;
@@ -367,7 +369,7 @@ static int setup_allreduce(trainer *tr)
 #ifdef CHARNN_WITH_NCCL
     if (plan.nccl) {
         tr->nccl = 1;
-        return comm_nccl_init(cm, backend_cuda_stream(), NCCL_TIMEOUT_S);
+        return comm_nccl_init(cm, backend_cuda_stream(tr->be), NCCL_TIMEOUT_S);
     }
 #endif
     host_buffer_alloc(&tr->staging, tr->m.layout.n_params * sizeof(float),
@@ -375,14 +377,25 @@ static int setup_allreduce(trainer *tr)
     return 0;
 }
 
-/* Sums the gradient (and the loss) over the ranks: NCCL on the GPUs, else
- * MPI on host memory (the CPU backend's buffers are host memory; others are
- * staged). An NCCL failure (a dead or stuck peer) ends the whole job. */
-static void allreduce_grads(trainer *tr, double *loss_sum)
+/* The step's loss sum (a device double, optim_loss_slot) summed over the
+ * ranks through the host (one wait on a GPU; only with several ranks). */
+static void allreduce_loss(trainer *tr)
 {
-    comm_allreduce_double(loss_sum, 1);
+    double *slot = optim_loss_slot(&tr->opt), loss;
+    tr->be->download(tr->be, &loss, slot, sizeof loss);
+    comm_allreduce_double(&loss, 1);
+    tr->be->upload(tr->be, slot, &loss, sizeof loss);
+}
+
+/* Sums the gradient and the loss over the ranks: NCCL on the GPUs, else
+ * MPI on host memory (the CPU backend's buffers are host memory; others are
+ * staged). An NCCL failure (a dead or stuck peer) ends the whole job. One
+ * rank: nothing, no wait. */
+static void allreduce_grads(trainer *tr)
+{
     if (tr->comm->size == 1)
         return;
+    allreduce_loss(tr);
     size_t n = tr->m.layout.n_params;
 #ifdef CHARNN_WITH_NCCL
     if (tr->nccl) {
@@ -399,9 +412,9 @@ static void allreduce_grads(trainer *tr, double *loss_sum)
         return;
     }
     float *host = tr->staging.p; /* setup_allreduce */
-    tr->be->download(host, tr->m.grads, n * sizeof *host);
+    tr->be->download(tr->be, host, tr->m.grads, n * sizeof *host);
     comm_allreduce_float(host, n);
-    tr->be->upload(tr->m.grads, host, n * sizeof *host);
+    tr->be->upload(tr->be, tr->m.grads, host, n * sizeof *host);
 }
 
 /* The non-finite value's name ("nan", "inf", "-inf": printf's %g may
@@ -438,16 +451,18 @@ static int skip_step(trainer *tr, const char *what, double x)
 
 /* Test-only faults (fault.h) of step `number`, on rank 0 before the
  * all-reduce, so every rank sees them through it. */
-static void inject_step_faults(trainer *tr, uint64_t number, double *loss_sum)
+static void inject_step_faults(trainer *tr, uint64_t number)
 {
     if (tr->comm->rank != 0)
         return;
     if (fault_at_step("nan-grad", number)) {
         real nan = NAN;
-        tr->be->upload(tr->m.grads, &nan, sizeof nan);
+        tr->be->upload(tr->be, tr->m.grads, &nan, sizeof nan);
     }
-    if (fault_at_step("inf-loss", number))
-        *loss_sum = INFINITY;
+    if (fault_at_step("inf-loss", number)) {
+        double inf = INFINITY;
+        tr->be->upload(tr->be, optim_loss_slot(&tr->opt), &inf, sizeof inf);
+    }
     if (fault_at_step("leak", number))
         fault_leak(number);
 }
@@ -459,9 +474,20 @@ static void inject_drift(trainer *tr, uint64_t number)
     real p;
     if (tr->comm->rank != tr->comm->size - 1 || !fault_at_step("drift", number))
         return;
-    tr->be->download(&p, tr->m.params, sizeof p);
+    tr->be->download(tr->be, &p, tr->m.params, sizeof p);
     p = nextafterf(p, INFINITY);
-    tr->be->upload(tr->m.params, &p, sizeof p);
+    tr->be->upload(tr->be, tr->m.params, &p, sizeof p);
+}
+
+/* profile_lap after the backend's queued work has finished (with
+ * --profile only: a GPU runs ahead of the host, and the time of a phase
+ * would be charged to the next one that waits). */
+static void phase_lap(trainer *tr, prof_phase phase, double *t0)
+{
+    if (!tr->o->profile)
+        return;
+    tr->be->sync(tr->be);
+    profile_lap(&tr->prof, phase, t0);
 }
 
 static int train_step(trainer *tr)
@@ -473,21 +499,28 @@ static int train_step(trainer *tr)
     if (window == 0)
         model_work_reset(&s->w, &tr->m);
     split_window(s, window);
-    profile_lap(&tr->prof, PROF_DATA, &t0);
+    phase_lap(tr, PROF_DATA, &t0);
     double global = (double)(s->lay.rows * s->lay.seq);
-    model_pass pass = {.dropout = o->dropout, .seed = o->seed, .step = (uint32_t)tr->step,
-                       .row0 = s->first, .grad_scale = 1.0 / global};
-    double loss_sum = model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
-    inject_step_faults(tr, tr->step + 1, &loss_sum);
-    profile_lap(&tr->prof, PROF_COMPUTE, &t0);
-    allreduce_grads(tr, &loss_sum);
-    profile_lap(&tr->prof, PROF_ALLREDUCE, &t0);
+    /* queued with the loss, norm, clip factor and finite check on the
+     * device; optim_finish is the step's one read-back (one rank) */
+    model_pass pass = {.dropout = o->dropout,
+                       .seed = o->seed,
+                       .step = (uint32_t)tr->step,
+                       .row0 = s->first,
+                       .grad_scale = 1.0 / global,
+                       .loss_out = optim_loss_slot(&tr->opt)};
+    model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
+    inject_step_faults(tr, tr->step + 1);
+    phase_lap(tr, PROF_COMPUTE, &t0);
+    allreduce_grads(tr);
+    phase_lap(tr, PROF_ALLREDUCE, &t0);
     tr->prof.steps++;
     tr->chars_log += global;
+    optim_queue(&tr->opt, tr->m.params, tr->m.grads);
+    double loss_sum, norm = optim_finish(&tr->opt, &loss_sum);
+    phase_lap(tr, PROF_OPTIM, &t0);
     if (!isfinite(loss_sum))
         return skip_step(tr, "training loss", loss_sum);
-    double norm = optim_step(&tr->opt, tr->m.params, tr->m.grads);
-    profile_lap(&tr->prof, PROF_OPTIM, &t0);
     if (!isfinite(norm))
         return skip_step(tr, "gradient norm", norm);
     tr->loss = loss_sum / global;
@@ -509,7 +542,7 @@ static int check_replicas(trainer *tr)
     if (cm->size == 1)
         return 0;
     real *host = xmalloc(n * sizeof *host, "replica check");
-    tr->be->download(host, tr->m.params, n * sizeof *host);
+    tr->be->download(tr->be, host, tr->m.params, n * sizeof *host);
     uint64_t crc = crc64_update(0, host, n * sizeof *host), *all = NULL;
     free(host);
     size_t *bytes = xmalloc((size_t)cm->size * sizeof *bytes, "replica check");
@@ -547,7 +580,7 @@ static double evaluate(trainer *tr)
         sum += model_run(&tr->m, &s->w, s->lay.seq, s->x, s->y, &pass);
     }
     comm_allreduce_double(&sum, 1);
-    profile_lap(&tr->prof, PROF_EVAL, &t0);
+    phase_lap(tr, PROF_EVAL, &t0);
     return sum / (double)(s->lay.rows * s->lay.seq * s->lay.windows);
 }
 
@@ -606,9 +639,9 @@ static int write_checkpoint(trainer *tr)
         ck.params = xmalloc(n * sizeof(real), "checkpoint parameters");
         ck.adam_m = xmalloc(n * sizeof(real), "checkpoint Adam m");
         ck.adam_v = xmalloc(n * sizeof(real), "checkpoint Adam v");
-        tr->be->download(ck.params, tr->m.params, n * sizeof(real));
-        tr->be->download(ck.adam_m, tr->opt.m, n * sizeof(real));
-        tr->be->download(ck.adam_v, tr->opt.v, n * sizeof(real));
+        tr->be->download(tr->be, ck.params, tr->m.params, n * sizeof(real));
+        tr->be->download(tr->be, ck.adam_m, tr->opt.m, n * sizeof(real));
+        tr->be->download(tr->be, ck.adam_v, tr->opt.v, n * sizeof(real));
         ck.step = tr->step;
         ck.adam_t = tr->opt.t;
         ck.bad_steps = tr->bad_in_row;
@@ -639,7 +672,7 @@ static int save(trainer *tr)
     if (check_replicas(tr) != 0)
         return -1;
     int rc = write_checkpoint(tr);
-    profile_lap(&tr->prof, PROF_CHECKPOINT, &t0);
+    phase_lap(tr, PROF_CHECKPOINT, &t0);
     tr->t_saved = t0;
     return rc;
 }

@@ -52,7 +52,7 @@ static void check(int ok, const char *what, const char *detail, double x)
 static double dev_vs_host(const real *dev, const real *host, size_t n)
 {
     real *h = zalloc(n * sizeof *h);
-    gpu->download(h, dev, n * sizeof *h);
+    gpu->download(gpu, h, dev, n * sizeof *h);
     double d2 = 0, w2 = 0;
     for (size_t i = 0; i < n; i++) {
         double d = (double)h[i] - host[i];
@@ -176,13 +176,16 @@ static real *gpu_training(const shape *s, int steps)
         int32_t *x = ids(n, s->vocab, 10 + (uint32_t)k), *y = ids(n, s->vocab, 20 + (uint32_t)k);
         model_pass pass = {.dropout = 0.25, .seed = 1, .step = (uint32_t)k,
                            .grad_scale = 1.0 / n};
+        double loss;
+        pass.loss_out = optim_loss_slot(&o);
         model_run(&g.m, &g.w, s->seq, x, y, &pass);
-        optim_step(&o, g.m.params, g.m.grads);
+        optim_queue(&o, g.m.params, g.m.grads);
+        optim_finish(&o, &loss);
         free(x);
         free(y);
     }
     real *p = zalloc(g.m.layout.n_params * sizeof *p);
-    gpu->download(p, g.m.params, g.m.layout.n_params * sizeof *p);
+    gpu->download(gpu, p, g.m.params, g.m.layout.n_params * sizeof *p);
     optim_free(&o);
     net_free(&g);
     return p;
@@ -195,18 +198,18 @@ static void test_topk_nan(size_t v, size_t k)
     real *z = zalloc(v * sizeof *z);
     for (size_t j = 0; j < v; j++)
         z[j] = j % 7 == 0 ? NAN : (real)(rng_uniform(3, 4, 0, 0, (uint32_t)j) * 8 - 4);
-    real *d = gpu->alloc(v * sizeof *d, "logits");
-    gpu->upload(d, z, v * sizeof *z);
+    real *d = gpu->alloc(gpu, v * sizeof *d, "logits");
+    gpu->upload(gpu, d, z, v * sizeof *z);
     int *ic = zalloc(k * sizeof *ic), *ig = zalloc(k * sizeof *ig);
     real *vc = zalloc(k * sizeof *vc), *vg = zalloc(k * sizeof *vg);
-    cpu->topk(z, v, k, ic, vc);
-    gpu->topk(d, v, k, ig, vg);
+    cpu->topk(cpu, z, v, k, ic, vc);
+    gpu->topk(gpu, d, v, k, ig, vg);
     char what[64];
     snprintf(what, sizeof what, "top-k with NaN logits v=%zu k=%zu", v, k);
     check(memcmp(ic, ig, k * sizeof *ic) == 0 && memcmp(vc, vg, k * sizeof *vc) == 0, what,
           "candidates differ", 1);
     check(!isnan(vg[0]), what, "NaN in slot 0", 1);
-    gpu->free(d);
+    gpu->free(gpu, d);
     free(z);
     free(ic);
     free(ig);
@@ -223,18 +226,18 @@ static void test_nccl_one_rank(const comm_info *c)
     real *h = zalloc(n * sizeof *h), *back = zalloc(n * sizeof *back);
     for (size_t i = 0; i < n; i++)
         h[i] = (real)rng_uniform(8, 1, 0, 0, (uint32_t)i);
-    real *d = gpu->alloc(n * sizeof *d, "NCCL buffer");
-    gpu->upload(d, h, n * sizeof *h);
-    int ok = comm_nccl_init(c, backend_cuda_stream(), 60) == 0;
+    real *d = gpu->alloc(gpu, n * sizeof *d, "NCCL buffer");
+    gpu->upload(gpu, d, h, n * sizeof *h);
+    int ok = comm_nccl_init(c, backend_cuda_stream(gpu), 60) == 0;
     check(ok, "NCCL one-rank init", error_message(), 0);
     for (int k = 0; ok && k < 3; k++)
         ok = comm_nccl_allreduce(d, n, 60) == 0;
     check(ok, "NCCL one-rank all-reduce", error_message(), 0);
-    gpu->download(back, d, n * sizeof *back);
+    gpu->download(gpu, back, d, n * sizeof *back);
     check(memcmp(h, back, n * sizeof *h) == 0, "NCCL one-rank all-reduce", "changed the data", 1);
     comm_nccl_free();
     comm_nccl_free(); /* idempotent */
-    gpu->free(d);
+    gpu->free(gpu, d);
     free(h);
     free(back);
 #else
@@ -263,7 +266,7 @@ int main(int argc, char **argv)
     comm_info comm;
     comm_init(&argc, &argv, &comm);
     cpu = backend_cpu();
-    gpu = backend_cuda();
+    gpu = backend_cuda_open(0);
     if (!gpu) {
         int rc = gpu_unavailable("gpu.model");
         comm_finalize();
@@ -286,6 +289,7 @@ int main(int argc, char **argv)
         test_nccl_one_rank(&comm);
     }
     printf("%d of %d checks failed\n", failures, checks);
+    backend_release(gpu);
     comm_finalize();
     return failures ? 1 : 0;
 }

@@ -159,10 +159,10 @@ static int grad_dump(const args *a)
     const param_layout *p = &ck.layout;
     model m;
     model_init(&m, be, p->cell, p->vocab, p->hidden, p->layers);
-    be->upload(m.params, ck.params, p->n_params * sizeof(real));
+    be->upload(be, m.params, ck.params, p->n_params * sizeof(real));
     double loss = run_window(&m, ids, &lay);
     float *g = xmalloc(p->n_params * sizeof *g, "gradients");
-    be->download(g, m.grads, p->n_params * sizeof *g);
+    be->download(be, g, m.grads, p->n_params * sizeof *g);
     rc = write_grads(a->out, p, g, loss);
     if (rc == 0)
         printf("{\"loss\": %.9g, \"windows\": %zu}\n", loss, lay.windows);

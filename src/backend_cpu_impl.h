@@ -1,0 +1,20 @@
+/* backend_cpu_impl.h — what the CPU backend's files share: the BLAS call
+ * and the recurrence primitive (backend_cpu_rnn.c). Host memory only. */
+#ifndef CHARNN_BACKEND_CPU_IMPL_H
+#define CHARNN_BACKEND_CPU_IMPL_H
+
+#include "backend.h"
+
+/* backend.h's gemm on CBLAS; inside an OpenMP parallel region OpenBLAS
+ * (its OpenMP build) runs it on the calling thread alone. */
+void cpu_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
+              const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c, size_t ldc);
+/* backend.h's sum_rows: out[j] += sum_i in[i][j], rows in order */
+void cpu_sum_rows(const backend *be, real *out, const real *in, size_t rows, size_t cols);
+
+/* backend.h's rnn_fwd / rnn_bwd / rnn_work on the host */
+void cpu_rnn_fwd(const backend *be, const rnn_seq *s);
+void cpu_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *g);
+size_t cpu_rnn_work(const backend *be, cell_kind cell, size_t rows, size_t hidden);
+
+#endif
