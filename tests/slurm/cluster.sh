@@ -315,7 +315,7 @@ slurm_start_requeued() {
     slurm_wait_job "$1" PENDING 60 || return 1
     local i
     for ((i = 0; i < 300; i++)); do
-        slurm_job_stepds "$1" | grep -q . || break
+        [ -n "$(slurm_job_stepds "$1")" ] || break
         sleep 0.1
     done
     sl scontrol update JobId="$1" StartTime=now
