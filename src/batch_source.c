@@ -105,6 +105,21 @@ void split_free(trainer *tr, split *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Option `name` (one that says how the text was decoded) is `mine` here,
+ * `theirs` in the CORPUS.h5: the error, for a value given explicitly or
+ * one taken from the resumed checkpoint. */
+static int h5_text_differs(const trainer *tr, const char *name, int given, const char *mine,
+                           const char *theirs)
+{
+    if (given)
+        return error_set("--%s %s contradicts corpus '%s' (prepared with --%s %s, already "
+                         "decoded); drop --%s, or run charnn-prep again",
+                         name, mine, tr->o->data, name, theirs, name);
+    return error_set("checkpoint '%s' was trained with --%s %s, corpus '%s' was prepared "
+                     "with --%s %s: resume needs the same text",
+                     tr->ckpt_path, name, mine, tr->o->data, name, theirs);
+}
+
 /* A CORPUS.h5 fixes the split, the encoding and the line ends: --val-frac,
  * --encoding and --newline,
  * given or taken from the resumed checkpoint, must agree with it; when
@@ -125,24 +140,10 @@ static int h5_options(trainer *tr, int given_vf, int given_enc, int given_nl)
                          "prepared with --val-frac %g: resume needs the same split",
                          tr->ckpt_path, o->val_frac, o->data, h->val_frac);
     }
-    if ((given_enc || tr->resumed) && !corpus_same_encoding(o->encoding, h->encoding)) {
-        if (given_enc)
-            return error_set("--encoding %s contradicts corpus '%s' (prepared from %s text, "
-                             "already decoded); drop --encoding",
-                             o->encoding, o->data, h->encoding);
-        return error_set("checkpoint '%s' was trained on %s text, corpus '%s' was prepared "
-                         "from %s text: resume needs the same text",
-                         tr->ckpt_path, o->encoding, o->data, h->encoding);
-    }
-    if ((given_nl || tr->resumed) && strcmp(o->newline, h->newline) != 0) {
-        if (given_nl)
-            return error_set("--newline %s contradicts corpus '%s' (prepared with --newline %s); "
-                             "drop --newline, or run charnn-prep again",
-                             o->newline, o->data, h->newline);
-        return error_set("checkpoint '%s' was trained with --newline %s, corpus '%s' was "
-                         "prepared with --newline %s: resume needs the same text",
-                         tr->ckpt_path, o->newline, o->data, h->newline);
-    }
+    if ((given_enc || tr->resumed) && !corpus_same_encoding(o->encoding, h->encoding))
+        return h5_text_differs(tr, "encoding", given_enc, o->encoding, h->encoding);
+    if ((given_nl || tr->resumed) && strcmp(o->newline, h->newline) != 0)
+        return h5_text_differs(tr, "newline", given_nl, o->newline, h->newline);
     if (!given_nl && !tr->resumed)
         snprintf(o->newline, sizeof o->newline, "%s", h->newline);
     if (!given_vf && !tr->resumed)

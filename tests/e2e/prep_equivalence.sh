@@ -134,7 +134,7 @@ cp -r "$WORK/res" "$WORK/res2"
 echo "== contradicting options"
 "${EXPECT[@]}" "--val-frac 0.1 contradicts corpus '.*text.h5' \(prepared with --val-frac 0.05" -- \
     "$TRAIN" --data "$WORK/text.h5" "${OPTS[@]}" --steps 1 --val-frac 0.1 --out "$WORK/bad"
-"${EXPECT[@]}" "--encoding latin1 contradicts corpus '.*text.h5' \(prepared from utf-8 text" -- \
+"${EXPECT[@]}" "--encoding latin1 contradicts corpus '.*text.h5' \(prepared with --encoding utf-8, already decoded\)" -- \
     "$TRAIN" --data "$WORK/text.h5" "${OPTS[@]}" --steps 1 --encoding latin1 --out "$WORK/bad"
 "${EXPECT[@]}" "checkpoint '.*' was trained with --val-frac 0.2, corpus '.*text.h5' was prepared with --val-frac 0.05" -- \
     bash -c '"$1" --data "$2" --out "$3" --val-frac 0.2 --steps 1 --hidden 8 --layers 1 --batch 2 --seq 8 --device cpu >/dev/null 2>&1 && exec "$1" --data "$4" --out "$3" --resume auto --steps 2 --device cpu' \
