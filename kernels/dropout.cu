@@ -1,6 +1,6 @@
 /* dropout.cu — inverted dropout with the counter-RNG mask of src/backend.h, one thread per element. */
 #include "common.cuh"
-#include "rng.cuh"
+#include "philox.h"
 
 /* element e of (m, b, h): t = e / (b h), r = (e / h) % b, u = e % h;
  * kept when philox_uniform(seed, stream, step, row0 + r, t*h + u) >= p */

@@ -5,9 +5,11 @@
  *
  * Counter layout: key = {seed low 32 bits, seed high 32 bits},
  *                 ctr = {idx >> 2, a, b, stream}; lane idx & 3 of the output.
- * The CUDA kernels use the same layout (kernels/rng.cuh mirrors rng.c). */
+ * The arithmetic is philox.h's, shared with the CUDA kernels. */
 #ifndef CHARNN_RNG_H
 #define CHARNN_RNG_H
+
+#include "philox.h"
 
 #include <stdint.h>
 
@@ -36,10 +38,5 @@ float rng_uniform(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b, uint32
  * block per four elements; the same values as n calls of rng_uniform. */
 void rng_uniform_fill(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b,
                       uint32_t idx0, uint32_t n, float *out);
-
-static inline float rng_bits_to_uniform(uint32_t bits)
-{
-    return (float)(bits >> 8) * (1.0f / 16777216.0f);
-}
 
 #endif

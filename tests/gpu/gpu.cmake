@@ -1,4 +1,4 @@
-# gpu.cmake — tests of the CUDA backend (included when it is built): parity with the CPU backend (needs a GPU, else skips with 77) and the device Philox against src/rng.c (host only).
+# gpu.cmake — tests of the CUDA backend (included when it is built): parity with the CPU backend (needs a GPU, else skips with 77). The device's Philox is src/philox.h, the host's own (no mirror to compare).
 add_library(charnn_gpu_skip STATIC ${CMAKE_CURRENT_LIST_DIR}/gpu_skip.c)
 target_include_directories(charnn_gpu_skip PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(charnn_gpu_skip PUBLIC charnn_core)
@@ -6,12 +6,6 @@ add_executable(test_gpu_parity ${CMAKE_CURRENT_LIST_DIR}/test_parity.c)
 target_link_libraries(test_gpu_parity PRIVATE charnn_gpu_skip charnn_core ${MATH_LIBRARY})
 add_test(NAME gpu.parity COMMAND test_gpu_parity)
 set_tests_properties(gpu.parity PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 900)
-
-add_executable(test_rng_cuh ${CMAKE_CURRENT_LIST_DIR}/test_rng_cuh.c)
-target_include_directories(test_rng_cuh PRIVATE ${PROJECT_SOURCE_DIR}/kernels)
-target_link_libraries(test_rng_cuh PRIVATE charnn_core)
-add_test(NAME unit.test_rng_cuh COMMAND test_rng_cuh)
-set_tests_properties(unit.test_rng_cuh PROPERTIES LABELS unit)
 
 add_executable(test_gpu_model ${CMAKE_CURRENT_LIST_DIR}/test_gpu_model.c)
 target_link_libraries(test_gpu_model PRIVATE charnn_gpu_skip charnn_core ${MATH_LIBRARY})

@@ -91,8 +91,8 @@ static void test_rng_uniform_moments(void **state)
     assert_true(fabs(mean - 0.5) < 0.002);
     assert_true(fabs(var - 1.0 / 12.0) < 0.001);
     free(u);
-    assert_true(rng_bits_to_uniform(0xffffffffu) < 1.0f);
-    assert_true(rng_bits_to_uniform(0) == 0.0f);
+    assert_true(philox_to_uniform(0xffffffffu) < 1.0f);
+    assert_true(philox_to_uniform(0) == 0.0f);
 }
 
 static int rng_count_equal(uint64_t s1, uint32_t st1, uint32_t a1, uint32_t b1, uint64_t s2,

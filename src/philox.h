@@ -1,6 +1,10 @@
-/* rng.cuh — Philox4x32-10 for device and host code, the same numbers as src/rng.c (layout in src/rng.h); plain C when not compiled by nvcc. */
-#ifndef CHARNN_RNG_CUH
-#define CHARNN_RNG_CUH
+/* philox.h — Philox4x32-10, the one definition for host and device code
+ * (as cell_math.h is for the cells): rng.c's functions and the CUDA dropout
+ * kernel (kernels/dropout.cu) both compute with these, so the GPU's masks
+ * are the CPU's bit for bit. Plain C when not compiled by nvcc. The counter
+ * layout and the streams are in rng.h. */
+#ifndef CHARNN_PHILOX_H
+#define CHARNN_PHILOX_H
 
 #include <stdint.h>
 
@@ -39,7 +43,7 @@ PHILOX_FN void philox10(uint32_t c[4], uint32_t k0, uint32_t k1)
     }
 }
 
-/* 32 random bits for element idx: rng_bits() of src/rng.c. */
+/* 32 random bits for element idx (rng_bits). */
 PHILOX_FN uint32_t philox_bits(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b,
                                uint32_t idx)
 {
@@ -49,11 +53,17 @@ PHILOX_FN uint32_t philox_bits(uint64_t seed, uint32_t stream, uint32_t a, uint3
     return lane == 0 ? c[0] : lane == 1 ? c[1] : lane == 2 ? c[2] : c[3];
 }
 
-/* Uniform in [0, 1) with 24 bits: rng_uniform() of src/rng.c. */
+/* Uniform in [0, 1) with 24 bits: (bits >> 8) * 2^-24. */
+PHILOX_FN float philox_to_uniform(uint32_t bits)
+{
+    return (float)(bits >> 8) * (1.0f / 16777216.0f);
+}
+
+/* The uniform of element idx (rng_uniform). */
 PHILOX_FN float philox_uniform(uint64_t seed, uint32_t stream, uint32_t a, uint32_t b,
                                uint32_t idx)
 {
-    return (float)(philox_bits(seed, stream, a, b, idx) >> 8) * (1.0f / 16777216.0f);
+    return philox_to_uniform(philox_bits(seed, stream, a, b, idx));
 }
 
 #endif
