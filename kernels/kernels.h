@@ -7,6 +7,8 @@
  * cudaGetLastError() (cudaSuccess when there was nothing to launch). The
  * semantics are those of the same-named primitive in src/backend.h. */
 
+#include "adam_math.h"
+
 #include <cuda_runtime_api.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,16 +62,11 @@ cudaError_t k_dropout(cudaStream_t s, float *out, const float *in, size_t m, siz
 cudaError_t k_xent(cudaStream_t s, float *logits, const int32_t *targets, size_t n, size_t v,
                    float grad_scale, double *row_loss, double *out);
 
-/* adam.cu: the float constants cpu_adam derives from adam_args; the clip
- * factor clip / max(norm, clip), norm = sqrt(*sumsq), is computed in the
- * kernel in double, and nothing changes unless *loss and norm are finite */
-typedef struct {
-    float b1, b2, one_minus_b1, one_minus_b2;
-    float step, eps, inv_sqrt_bc2;
-    double clip;
-} k_adam_consts;
+/* adam.cu: adam_math.h's step with the constants c (adam_consts_of); the
+ * clip factor from the device's scalars, nothing changes unless *loss and
+ * the norm sqrt(*sumsq) are finite */
 cudaError_t k_adam(cudaStream_t s, float *p, const float *g, float *m, float *v, size_t n,
-                   k_adam_consts c, const double *loss, const double *sumsq);
+                   adam_consts c, const double *loss, const double *sumsq);
 
 /* sample.cu: the k largest of v logits, descending, ties by lower index:
  * idx_out[q] their indices and val_out[q] their logits (k device slots each) */

@@ -3,6 +3,7 @@
  * recurrence is backend_cpu_rnn.c. */
 #include "backend_cpu_impl.h"
 
+#include "adam_math.h"
 #include "error.h"
 #include "rng.h"
 
@@ -16,10 +17,8 @@
 
 #ifdef CHARNN_DOUBLE
 #define cpu_gemm_blas cblas_dgemm
-#define REAL_SQRT sqrt
 #else
 #define cpu_gemm_blas cblas_sgemm
-#define REAL_SQRT sqrtf
 #endif
 
 void openblas_set_num_threads(int);
@@ -173,19 +172,14 @@ static void cpu_sumsq(const backend *be, const real *x, size_t n, double *out)
 static void cpu_adam(const backend *be, real *p, const real *g, real *m, real *v, size_t n,
                      const adam_args *a)
 {
-    double norm = sqrt(*a->sumsq);
-    if (!isfinite(*a->loss) || !isfinite(norm))
+    real scale;
+    if (!adam_scale(*a->loss, *a->sumsq, a->clip, &scale))
         return;
-    real b1 = (real)a->beta1, b2 = (real)a->beta2, scale = (real)(a->clip / fmax(norm, a->clip));
-    real step = (real)(a->lr / a->bias_corr1), eps = (real)a->eps;
-    real inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
+    adam_consts c = adam_consts_of(a->lr, a->beta1, a->beta2, a->eps, a->bias_corr1,
+                                   a->bias_corr2, a->clip);
 #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        real gi = g[i] * scale;
-        m[i] = b1 * m[i] + ((real)1 - b1) * gi;
-        v[i] = b2 * v[i] + ((real)1 - b2) * gi * gi;
-        p[i] -= step * m[i] / (REAL_SQRT(v[i]) * inv_sqrt_bc2 + eps);
-    }
+    for (size_t i = 0; i < n; i++)
+        adam_update(&p[i], &m[i], &v[i], g[i], scale, c);
 }
 
 /* a logit's rank key: NaN counts as -inf (it never wins a top-k slot) */

@@ -309,15 +309,8 @@ static void cuda_sumsq(const backend *be, const real *x, size_t n, double *out)
 static void cuda_adam(const backend *be, real *p, const real *gr, real *m, real *v, size_t n,
                       const adam_args *a)
 {
-    k_adam_consts c; /* the float constants of cpu_adam, computed the same way */
-    c.b1 = (real)a->beta1;
-    c.b2 = (real)a->beta2;
-    c.one_minus_b1 = (real)1 - c.b1;
-    c.one_minus_b2 = (real)1 - c.b2;
-    c.step = (real)(a->lr / a->bias_corr1);
-    c.eps = (real)a->eps;
-    c.inv_sqrt_bc2 = (real)(1.0 / sqrt(a->bias_corr2));
-    c.clip = a->clip;
+    adam_consts c = adam_consts_of(a->lr, a->beta1, a->beta2, a->eps, a->bias_corr1,
+                                   a->bias_corr2, a->clip);
     cudaCheck(k_adam(CTX(be)->stream, p, gr, m, v, n, c, a->loss, a->sumsq));
 }
 
