@@ -1,10 +1,11 @@
 /* xent.cu — fused softmax + cross-entropy + gradient, one block per row, losses summed in double. */
 #include "common.cuh"
+#include "xent_math.h"
 
 #define XENT_BLOCK 256u
 
 /* The loss of one row (returned to every thread); the gradient written
- * over z when grad_scale != 0 — the arithmetic of xent_row in backend_cpu.c. */
+ * over z when grad_scale != 0 — xent_math.h's arithmetic, as xent_row in backend_cpu.c. */
 __device__ double xent_one_row(float *z, int32_t target, size_t v, float grad_scale)
 {
     float mx = -INFINITY;
@@ -13,14 +14,14 @@ __device__ double xent_one_row(float *z, int32_t target, size_t v, float grad_sc
     mx = k_block_max(mx);
     double part = 0;
     for (size_t j = threadIdx.x; j < v; j += blockDim.x)
-        part += exp((double)(z[j] - mx));
+        part += xent_exp(z[j], mx);
     double sum = k_block_sum(part);
-    double loss = log(sum) - (double)(z[target] - mx);
+    double loss = xent_loss(sum, z[target], mx);
     __syncthreads(); /* every thread has read z[target] before it is overwritten */
     if (grad_scale != 0.0f) {
         double inv = 1.0 / sum;
         for (size_t j = threadIdx.x; j < v; j += blockDim.x) {
-            float gj = __fmul_rn((float)(exp((double)(z[j] - mx)) * inv), grad_scale);
+            float gj = xent_grad(z[j], mx, inv, grad_scale);
             z[j] = j == (size_t)target ? gj - grad_scale : gj;
         }
     }

@@ -6,6 +6,7 @@
 #include "adam_math.h"
 #include "error.h"
 #include "rng.h"
+#include "xent_math.h"
 
 #include <cblas.h>
 #ifdef _OPENMP
@@ -136,12 +137,12 @@ static double xent_row(real *z, int32_t target, size_t v, real grad_scale)
         mx = z[j] > mx ? z[j] : mx;
     double sum = 0;
     for (size_t j = 0; j < v; j++)
-        sum += exp((double)(z[j] - mx));
-    double loss = log(sum) - (double)(z[target] - mx);
+        sum += xent_exp(z[j], mx);
+    double loss = xent_loss(sum, z[target], mx);
     if (grad_scale != 0) {
         double inv = 1.0 / sum;
         for (size_t j = 0; j < v; j++)
-            z[j] = (real)(exp((double)(z[j] - mx)) * inv) * grad_scale;
+            z[j] = xent_grad(z[j], mx, inv, grad_scale);
         z[target] -= grad_scale;
     }
     return loss;
