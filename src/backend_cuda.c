@@ -24,7 +24,7 @@
 #error "the CUDA backend is single precision (real == float)"
 #endif
 
-/* Exit with file:line on any CUDA / cuBLAS failure. */
+/* End the job (error_fatal) with file:line on any CUDA / cuBLAS failure. */
 #define cudaCheck(call) cuda_check((call), #call, __FILE__, __LINE__)
 #define cublasCheck(call) cublas_check((call), #call, __FILE__, __LINE__)
 
@@ -32,18 +32,14 @@ static void cuda_check(cudaError_t err, const char *call, const char *file, int 
 {
     if (err == cudaSuccess)
         return;
-    fprintf(stderr, "%s: error: CUDA: %s at %s:%d (%s)\n", error_program_name(),
-            cudaGetErrorString(err), file, line, call);
-    exit(1);
+    error_fatal("CUDA: %s at %s:%d (%s)", cudaGetErrorString(err), file, line, call);
 }
 
 static void cublas_check(cublasStatus_t st, const char *call, const char *file, int line)
 {
     if (st == CUBLAS_STATUS_SUCCESS)
         return;
-    fprintf(stderr, "%s: error: cuBLAS: %s at %s:%d (%s)\n", error_program_name(),
-            cublasGetStatusString(st), file, line, call);
-    exit(1);
+    error_fatal("cuBLAS: %s at %s:%d (%s)", cublasGetStatusString(st), file, line, call);
 }
 
 /* Uploads bigger than this go straight from pageable memory (synchronously):
@@ -71,11 +67,8 @@ static void *device_malloc(size_t bytes, const char *what)
 {
     void *p = NULL;
     cudaError_t err = cudaMalloc(&p, bytes ? bytes : 1);
-    if (err == cudaErrorMemoryAllocation) {
-        fprintf(stderr, "%s: error: out of GPU memory allocating %zu bytes for %s\n",
-                error_program_name(), bytes, what);
-        exit(1);
-    }
+    if (err == cudaErrorMemoryAllocation)
+        error_fatal("out of GPU memory allocating %zu bytes for %s", bytes, what);
     cudaCheck(err);
     return p;
 }
@@ -197,11 +190,8 @@ static void cuda_zero(const backend *be, void *p, size_t bytes)
 
 static int as_int(size_t x, const char *what)
 {
-    if (x > (size_t)INT_MAX) {
-        fprintf(stderr, "%s: error: GEMM %s %zu exceeds cuBLAS's int range\n",
-                error_program_name(), what, x);
-        exit(1);
-    }
+    if (x > (size_t)INT_MAX)
+        error_fatal("GEMM %s %zu exceeds cuBLAS's int range", what, x);
     return (int)x;
 }
 

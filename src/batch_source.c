@@ -51,10 +51,8 @@ void split_window(split *s, size_t window)
         shard_window(&s->lay, s->ids, 0, s->count, window, s->x, s->y);
         return;
     }
-    if (corpus_h5_rows_window(&s->rd, window, s->x, s->y) != 0) {
-        error_print();
-        comm_abort(TRAIN_EXIT_ERROR);
-    }
+    if (corpus_h5_rows_window(&s->rd, window, s->x, s->y) != 0)
+        error_fatal("%s", error_message()); /* mid-run: the job ends */
 }
 
 int layout_splits(trainer *tr)

@@ -15,9 +15,7 @@
             char msg_[MPI_MAX_ERROR_STRING];                                               \
             int len_ = 0;                                                                  \
             MPI_Error_string(mpi_rc_, msg_, &len_);                                        \
-            fprintf(stderr, "%s: error: MPI failure at %s:%d: %s\n", error_program_name(), \
-                    __FILE__, __LINE__, msg_);                                             \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                                  \
+            error_fatal("MPI failure at %s:%d: %s", __FILE__, __LINE__, msg_);             \
         }                                                                                  \
     } while (0)
 
@@ -27,6 +25,7 @@ void comm_init(int *argc, char ***argv, comm_info *c)
 {
     MPI_Comm local;
     mpiCheck(MPI_Init(argc, argv));
+    error_on_fatal(comm_abort); /* from now on a fatal error ends every rank */
     mpiCheck(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     mpiCheck(MPI_Comm_rank(MPI_COMM_WORLD, &c->rank));
     mpiCheck(MPI_Comm_size(MPI_COMM_WORLD, &c->size));
@@ -37,7 +36,11 @@ void comm_init(int *argc, char ***argv, comm_info *c)
     mpiCheck(MPI_Comm_free(&local));
 }
 
-void comm_finalize(void) { MPI_Finalize(); }
+void comm_finalize(void)
+{
+    error_on_fatal(NULL);
+    MPI_Finalize();
+}
 
 static void allreduce(void *buf, size_t n, size_t elem, MPI_Datatype type)
 {
@@ -89,11 +92,8 @@ void comm_gather(const void *send, void *recv, const size_t *bytes, int root)
     int *displs = xcalloc((size_t)size, sizeof *displs, "gather displacements");
     size_t off = 0;
     for (int r = 0; r < size; r++) {
-        if (bytes[r] > INT_MAX || off > INT_MAX) {
-            fprintf(stderr, "%s: error: state gather too large (%zu bytes)\n",
-                    error_program_name(), off + bytes[r]);
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
+        if (bytes[r] > INT_MAX || off > INT_MAX)
+            error_fatal("state gather too large (%zu bytes)", off + bytes[r]);
         counts[r] = (int)bytes[r];
         displs[r] = (int)off;
         off += bytes[r];
@@ -108,11 +108,8 @@ void comm_local_allgather(const void *send, void *recv, size_t bytes)
 {
     MPI_Comm local;
     int rank;
-    if (bytes > INT_MAX) {
-        fprintf(stderr, "%s: error: node-local gather too large (%zu bytes)\n",
-                error_program_name(), bytes);
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
+    if (bytes > INT_MAX)
+        error_fatal("node-local gather too large (%zu bytes)", bytes);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     mpiCheck(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL,
                                  &local));

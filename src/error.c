@@ -1,4 +1,5 @@
-/* error.c — the per-thread error message and the checked allocators. */
+/* error.c — the per-thread error message, the one fatal exit and the
+ * checked allocators. */
 #include "error.h"
 
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 
 static _Thread_local char error_buf[1024];
 static const char *program_name = "charnn";
+static void (*fatal_end)(int status); /* error_on_fatal's hook, NULL: exit */
 
 int error_set(const char *fmt, ...)
 {
@@ -26,6 +28,32 @@ int error_about(const char *kind, const char *name, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return error_set("%s '%s': %s", kind, name, msg);
+}
+
+int error_context(const char *fmt, ...)
+{
+    char ctx[512], msg[sizeof error_buf];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "%s", error_buf);
+    return error_set("%s: %s", ctx, msg);
+}
+
+void error_on_fatal(void (*end_job)(int status)) { fatal_end = end_job; }
+
+void error_fatal(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error_buf, sizeof error_buf, fmt, ap);
+    va_end(ap);
+    error_print();
+    fflush(stderr);
+    if (fatal_end)
+        fatal_end(1);
+    exit(1);
 }
 
 const char *error_message(void) { return error_buf; }
@@ -52,11 +80,8 @@ void warn_print(const char *fmt, ...)
 
 static void *check_alloc(void *p, size_t bytes, const char *what)
 {
-    if (!p && bytes) {
-        fprintf(stderr, "%s: error: out of memory allocating %zu bytes for %s\n",
-                program_name, bytes, what);
-        exit(1);
-    }
+    if (!p && bytes)
+        error_fatal("out of memory allocating %zu bytes for %s", bytes, what);
     return p;
 }
 

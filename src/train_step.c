@@ -70,11 +70,8 @@ static void allreduce_grads(trainer *tr)
     size_t n = tr->m.layout.n_params;
 #ifdef CHARNN_WITH_NCCL
     if (tr->nccl) {
-        if (comm_nccl_allreduce(tr->m.grads, n, NCCL_TIMEOUT_S) != 0) {
-            fprintf(stderr, "%s: error: rank %d: %s\n", error_program_name(),
-                    tr->comm->rank, error_message());
-            comm_abort(TRAIN_EXIT_ERROR);
-        }
+        if (comm_nccl_allreduce(tr->m.grads, n, NCCL_TIMEOUT_S) != 0)
+            error_fatal("rank %d: %s", tr->comm->rank, error_message());
         return;
     }
 #endif
