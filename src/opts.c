@@ -186,6 +186,15 @@ static int opts_store(const opt_table *t, const opt_spec *s, const char *value,
 
 /* ---- public: defaults, set, format ---- */
 
+void opts_table_init(opt_table *t, const opt_spec *specs, size_t n, void *base,
+                     unsigned char *set)
+{
+    t->specs = specs;
+    t->n = n;
+    t->base = base;
+    t->set = set;
+}
+
 int opts_defaults(const opt_table *t)
 {
     char origin[128];

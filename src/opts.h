@@ -47,6 +47,11 @@ typedef struct {
     unsigned char *set;  /* (n) 1 where given by a file or the command line */
 } opt_table;
 
+/* The table over specs[0..n) for the options struct `base`; set (n flags)
+ * says which were given. */
+void opts_table_init(opt_table *t, const opt_spec *specs, size_t n, void *base,
+                     unsigned char *set);
+
 /* Fills every option with its default; clears `set`. */
 int opts_defaults(const opt_table *t);
 

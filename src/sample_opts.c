@@ -37,10 +37,7 @@ static const opt_spec sample_specs[] = {
 
 void sample_opts_table(opt_table *t, sample_options *o, unsigned char *set)
 {
-    t->specs = sample_specs;
-    t->n = sample_opts_count();
-    t->base = o;
-    t->set = set;
+    opts_table_init(t, sample_specs, sample_opts_count(), o, set);
 }
 
 size_t sample_opts_count(void) { return sizeof sample_specs / sizeof sample_specs[0]; }

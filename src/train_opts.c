@@ -101,10 +101,7 @@ static const opt_spec train_specs[] = {
 
 void train_opts_table(opt_table *t, train_options *o, unsigned char *set)
 {
-    t->specs = train_specs;
-    t->n = train_opts_count();
-    t->base = o;
-    t->set = set;
+    opts_table_init(t, train_specs, train_opts_count(), o, set);
 }
 
 size_t train_opts_count(void) { return sizeof train_specs / sizeof train_specs[0]; }
