@@ -1,5 +1,5 @@
-/* osutil.h — two small operating-system helpers used across charnn: making
- * a directory with its parents, and the monotonic clock. */
+/* osutil.h — small operating-system helpers used across charnn: making a
+ * directory with its parents, the monotonic clock and the process's age. */
 #ifndef CHARNN_OSUTIL_H
 #define CHARNN_OSUTIL_H
 
@@ -12,5 +12,10 @@ int os_mkdirs(const char *dir);
 
 /* Seconds on the monotonic clock (CLOCK_MONOTONIC): for intervals only. */
 double os_now(void);
+
+/* Seconds since this process started (Linux: /proc/self/stat against the
+ * boot clock; an exec keeps the start, so charnn's re-exec counts too);
+ * 0 when it cannot be told. */
+double os_process_age(void);
 
 #endif

@@ -8,33 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 static const char *const phase_names[PROF_PHASES] = {"data",       "compute", "allreduce",
                                                      "optim",      "checkpoint", "eval"};
-
-double process_age(void)
-{
-    char buf[1024];
-    FILE *f = fopen("/proc/self/stat", "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-    unsigned long long start = 0;
-    /* after the name: state (field 3) ... starttime (field 22) */
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-                            "%*d %*d %*d %*d %llu", &start) != 1)
-        return 0;
-    struct timespec ts;
-    long hz = sysconf(_SC_CLK_TCK);
-    if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
-        return 0;
-    double age = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec - (double)start / (double)hz;
-    return age > 0 ? age : 0;
-}
 
 void profile_lap(profile *p, prof_phase phase, double *t0)
 {

@@ -23,10 +23,6 @@ typedef struct {
     uint64_t steps; /* training steps in the interval */
 } profile;
 
-/* Seconds since this process started (Linux: /proc/self/stat against the
- * boot clock; an exec keeps the start, so charnn's re-exec counts too);
- * 0 when it cannot be told. */
-double process_age(void);
 /* Adds the time since *t0 (os_now, osutil.h) to phase and sets *t0 to now. */
 void profile_lap(profile *p, prof_phase phase, double *t0);
 /* Collective: gathers every rank's interval to rank 0, which writes

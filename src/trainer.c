@@ -145,16 +145,15 @@ static int every(size_t k, uint64_t step) { return k > 0 && step % k == 0; }
 enum { AGENDA_STOP = 1, AGENDA_SAVE = 2, AGENDA_TIME_UP = 4 };
 
 /* Seconds the run still needs after its last step: the final validation
- * pass (as long as the last one took; before any, half a training step per
- * validation window, a forward pass being about a third of a step). */
-static double final_cost(const trainer *tr, double now)
+ * pass (as long as the last one took; before any, half a training step of
+ * per_step seconds per validation window, a forward pass being about a
+ * third of a step). */
+static double final_cost(const trainer *tr, double per_step)
 {
     if (!tr->has_val)
         return 0;
     if (tr->t_eval > 0)
         return tr->t_eval;
-    double steps = (double)(tr->step - tr->step_start);
-    double per_step = steps > 0 ? (now - tr->t_start) / steps : 0;
     return 0.5 * per_step * (double)tr->val.lay.windows;
 }
 
@@ -169,7 +168,7 @@ static int time_up(const trainer *tr)
     if (limit <= 0 || steps == 0)
         return 0;
     double per_step = (now - tr->t_start) / steps;
-    return now - tr->t_begin + per_step + final_cost(tr, now) > limit;
+    return now - tr->t_begin + per_step + final_cost(tr, per_step) > limit;
 }
 
 /* What this rank asks for before the next step: a stop (a signal arrived)
@@ -281,7 +280,7 @@ int trainer_run(train_options *o, unsigned char *set, const comm_info *comm)
     tr.o = o;
     tr.comm = comm;
     tr.val_loss = NAN;
-    tr.t_begin = os_now() - process_age(); /* --max-minutes counts from the start */
+    tr.t_begin = os_now() - os_process_age(); /* --max-minutes counts from the start */
     backend_cpu_threads(o->threads ? o->threads : default_threads(comm));
     if (!agreed_ok(setup(&tr, set) == 0 && open_metrics(&tr) == 0, comm)) {
         trainer_release(&tr);
