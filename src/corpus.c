@@ -333,7 +333,7 @@ int corpus_stream_feed(corpus_stream *s, const char *bytes, size_t len, int fina
         return rc;
     size_t skip = !s->started && s->n > 0 && s->out[0] == 0xFEFF; /* a leading BOM */
     s->started |= s->n > 0;
-    if (s->n > skip)
+    if (s->nl.mode != NEWLINE_KEEP && s->n > skip)
         s->n = skip + newline_apply(&s->nl, s->out + skip, s->n - skip);
     *cps = s->out ? s->out + skip : corpus_none; /* never NULL, even for 0 code points */
     *n = s->n - skip;

@@ -52,7 +52,8 @@ typedef struct {
 /* Unknown encoding: -1 (as corpus_decode). `what` is copied. */
 int corpus_stream_open(corpus_stream *s, const char *encoding, const char *what);
 /* Decodes the next chunk; *cps (n of them, never NULL) stays valid until the next call;
- * its line ends folded as s->nl.mode says (counted in s->nl either way).
+ * with s->nl.mode NEWLINE_LF its line ends folded (and counted in s->nl);
+ * with keep, untouched and not counted (corpus_load counts the whole text).
  * final: the last chunk (an incomplete sequence at its end is an error);
  * a final call with len 0 ends the text. Errors: -1, as corpus_decode's. */
 int corpus_stream_feed(corpus_stream *s, const char *bytes, size_t len, int final,
