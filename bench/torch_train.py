@@ -53,7 +53,6 @@ def parse_args(argv):
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--encoding", default="utf-8")
     a = p.parse_args(argv)
