@@ -55,7 +55,8 @@ typedef struct {
     real *dhg;      /* (M, B, G*H) out, GRU: the same via hg (reset gate applied);
                      * == dxg for LSTM and RNN */
     real *dw_hh;    /* (G*H, H) += */
-    real *db_hh;    /* (G*H) += */
+    real *db_hh;    /* (G*H) += the sum of dhg over the window */
+    real *db_ih;    /* (G*H) += the sum of dxg over the window (b_ih's gradient) */
 } rnn_seq_grad;
 
 typedef struct backend backend;
@@ -107,7 +108,7 @@ struct backend {
     /* Its backward, from what rnn_fwd stored in s (s->xg unused): g->dy the
      * gradient reaching h_1..h_M from above (read only); writes g->dxg and
      * (GRU) g->dhg for all M steps and adds the window's gradients to
-     * g->dw_hh and g->db_hh. The gradient reaching the carried-in state is
+     * g->dw_hh, g->db_hh and g->db_ih. The gradient reaching the carried-in state is
      * dropped (truncated BPTT). */
     void (*rnn_bwd)(const backend *be, const rnn_seq *s, const rnn_seq_grad *g);
     /* Reals of scratch rnn_fwd / rnn_bwd need for (cell, rows, hidden). */

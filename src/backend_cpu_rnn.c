@@ -5,10 +5,13 @@
  * BLAS call per gate) fused with the cell on the same units, then one
  * barrier; no allocation. Each output element is computed by one thread
  * with a fixed call shape, so results depend on the thread count only. The
- * weight gradient is one large GEMM over the window after the region. */
+ * cells are loops the compiler vectorises; the bias gradients are summed by
+ * the thread that owns the units, in the backward's step order; the weight
+ * gradient is one large GEMM over the window after the region. */
 #include "backend_cpu_impl.h"
 
 #include "cell_math.h"
+#include "cpu_clones.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -80,28 +83,41 @@ static void gates_slice(const rnn_seq *s, const real *h_prev, const real *wp, re
             memcpy(hg + r * gh + g * H + u0, out + (r * G + g) * nu, nu * sizeof(real));
 }
 
+/* The cells of one row for units [u0, u1): loops of inlined cell math with
+ * no call (cell_math.h's host exp), so they vectorise (cpu_clones.h). */
+CPU_CLONES static void fwd_row(const rnn_seq *s, const real *x, const real *hh, real *a,
+                               size_t e0, size_t t, size_t u0, size_t u1)
+{
+    size_t H = s->hidden, bh = s->rows * H;
+    real *h_out = s->hs + (t + 1) * bh + e0;
+    if (s->cell == CELL_LSTM) {
+        const real *c_prev = s->cs + t * bh + e0;
+        real *c_out = s->cs + (t + 1) * bh + e0;
+#pragma omp simd
+        for (size_t u = u0; u < u1; u++)
+            cell_lstm_fwd(H, u, x, hh, s->b_hh, c_prev[u], &c_out[u], &h_out[u], a);
+    } else if (s->cell == CELL_GRU) {
+        const real *h_prev = s->hs + t * bh + e0;
+#pragma omp simd
+        for (size_t u = u0; u < u1; u++)
+            cell_gru_fwd(H, u, x, hh, s->b_hh, h_prev[u], &h_out[u], a);
+    } else {
+#pragma omp simd
+        for (size_t u = u0; u < u1; u++)
+            cell_rnn_fwd(u, x, hh, s->b_hh, &h_out[u], a);
+    }
+}
+
 /* step t of the forward for units [u0, u1) of every row */
 static void fwd_step(const rnn_seq *s, const real *wp, size_t t, size_t u0, size_t u1)
 {
     size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
     size_t aw = cell_act_width(s->cell) * H;
-    const real *h_prev = s->hs + t * bh, *xg = s->xg + t * B * gh;
-    real *h_out = s->hs + (t + 1) * bh, *act = s->act + t * B * aw, *hg = s->work;
-    const real *c_prev = s->cs ? s->cs + t * bh : NULL;
-    real *c_out = s->cs ? s->cs + (t + 1) * bh : NULL;
-    gates_slice(s, h_prev, wp, hg, u0, u1);
-    for (size_t r = 0; r < B; r++) {
-        const real *x = xg + r * gh, *hh = hg + r * gh;
-        real *a = act + r * aw;
-        for (size_t u = u0, e = r * H + u0; u < u1; u++, e++) {
-            if (s->cell == CELL_LSTM)
-                cell_lstm_fwd(H, u, x, hh, s->b_hh, c_prev[e], &c_out[e], &h_out[e], a);
-            else if (s->cell == CELL_GRU)
-                cell_gru_fwd(H, u, x, hh, s->b_hh, h_prev[e], &h_out[e], a);
-            else
-                cell_rnn_fwd(u, x, hh, s->b_hh, &h_out[e], a);
-        }
-    }
+    const real *xg = s->xg + t * B * gh;
+    real *act = s->act + t * B * aw, *hg = s->work;
+    gates_slice(s, s->hs + t * bh, wp, hg, u0, u1);
+    for (size_t r = 0; r < B; r++)
+        fwd_row(s, xg + r * gh, hg + r * gh, act + r * aw, r * H, t, u0, u1);
 }
 
 void cpu_rnn_fwd(const backend *be, const rnn_seq *s)
@@ -120,27 +136,57 @@ void cpu_rnn_fwd(const backend *be, const rnn_seq *s)
     }
 }
 
+/* the bias gradients of units [u0, u1) of one row (t descending, rows
+ * ascending: one order for every thread count) */
+static inline void bias_sums(const rnn_seq *s, const rnn_seq_grad *g, const real *dx,
+                             const real *dh, size_t u0, size_t u1)
+{
+    size_t H = s->hidden;
+    for (size_t q = 0; q < cell_gates(s->cell); q++) {
+        real *bi = g->db_ih + q * H, *bh = g->db_hh + q * H;
+        const real *x = dx + q * H, *h = dh + q * H;
+#pragma omp simd
+        for (size_t u = u0; u < u1; u++) {
+            bi[u] += x[u];
+            bh[u] += h[u];
+        }
+    }
+}
+
+/* the cell's backward for one row, units [u0, u1) (vectorised as fwd_row),
+ * and its share of the bias gradients */
+CPU_CLONES static void bwd_row(const rnn_seq *s, const rnn_seq_grad *g, size_t t, size_t r,
+                               size_t u0, size_t u1)
+{
+    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H, e0 = r * H;
+    const real *a = s->act + (t * B + r) * cell_act_width(s->cell) * H;
+    const real *dy = g->dy + t * bh + e0;
+    real *dh_rec = s->work + e0, *dx = g->dxg + (t * B + r) * gh;
+    real *dhg = g->dhg + (t * B + r) * gh;
+    if (s->cell == CELL_LSTM) {
+        const real *c_prev = s->cs + t * bh + e0, *c = s->cs + (t + 1) * bh + e0;
+        real *dc = s->work + bh + e0;
+#pragma omp simd
+        for (size_t u = u0; u < u1; u++)
+            cell_lstm_bwd(H, u, a, c_prev[u], c[u], dy[u], &dh_rec[u], &dc[u], dx);
+    } else if (s->cell == CELL_GRU) {
+        const real *h_prev = s->hs + t * bh + e0;
+#pragma omp simd
+        for (size_t u = u0; u < u1; u++)
+            cell_gru_bwd(H, u, a, h_prev[u], dy[u], &dh_rec[u], dx, dhg);
+    } else {
+#pragma omp simd
+        for (size_t u = u0; u < u1; u++)
+            cell_rnn_bwd(u, a, dy[u], &dh_rec[u], dx);
+    }
+    bias_sums(s, g, dx, dhg, u0, u1);
+}
+
 /* the cell's backward at step t for units [u0, u1) of every row */
 static void bwd_cell(const rnn_seq *s, const rnn_seq_grad *g, size_t t, size_t u0, size_t u1)
 {
-    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
-    size_t aw = cell_act_width(s->cell) * H;
-    real *dh_rec = s->work, *dc = s->work + bh;
-    const real *act = s->act + t * B * aw, *h_prev = s->hs + t * bh, *dy = g->dy + t * bh;
-    const real *c_prev = s->cs ? s->cs + t * bh : NULL, *c = s->cs ? s->cs + (t + 1) * bh : NULL;
-    real *dxg = g->dxg + t * B * gh, *dhg = g->dhg + t * B * gh;
-    for (size_t r = 0; r < B; r++) {
-        const real *a = act + r * aw;
-        real *dx = dxg + r * gh;
-        for (size_t u = u0, e = r * H + u0; u < u1; u++, e++) {
-            if (s->cell == CELL_LSTM)
-                cell_lstm_bwd(H, u, a, c_prev[e], c[e], dy[e], &dh_rec[e], &dc[e], dx);
-            else if (s->cell == CELL_GRU)
-                cell_gru_bwd(H, u, a, h_prev[e], dy[e], &dh_rec[e], dx, dhg + r * gh);
-            else
-                cell_rnn_bwd(u, a, dy[e], &dh_rec[e], dx);
-        }
-    }
+    for (size_t r = 0; r < s->rows; r++)
+        bwd_row(s, g, t, r, u0, u1);
 }
 
 /* zero this thread's units of dh_rec and dc */
@@ -175,5 +221,4 @@ void cpu_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *g)
     }
     size_t n = s->steps * B;
     cpu_gemm(NULL, 1, 0, gh, H, n, 1, g->dhg, gh, s->hs, H, 1, g->dw_hh, H);
-    cpu_sum_rows(NULL, g->db_hh, g->dhg, n, gh);
 }

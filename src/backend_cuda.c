@@ -272,6 +272,7 @@ static void cuda_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad
     }
     cuda_gemm(be, 1, 0, gh, H, n, 1, gr->dhg, gh, s->hs, H, 1, gr->dw_hh, H);
     cudaCheck(k_sum_rows(CTX(be)->stream, gr->db_hh, gr->dhg, n, gh));
+    cudaCheck(k_sum_rows(CTX(be)->stream, gr->db_ih, gr->dxg, n, gh));
 }
 
 static void cuda_dropout(const backend *be, real *out, const real *in, size_t m, size_t b, size_t h,

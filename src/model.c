@@ -214,10 +214,10 @@ static void layer_backward(model *m, model_work *w, size_t l, size_t steps,
         .dhg = w->dhg,
         .dw_hh = PARAM(m, m->grads, param_w_hh(l)),
         .db_hh = PARAM(m, m->grads, param_b_hh(l)),
+        .db_ih = PARAM(m, m->grads, param_b_ih(l)),
     };
     be->rnn_bwd(be, &s, &g);
     /* the input side's gradients as large GEMMs over the whole window */
-    be->sum_rows(be, PARAM(m, m->grads, param_b_ih(l)), w->dxg, n, gh);
     real *dw_ih = PARAM(m, m->grads, param_w_ih(l));
     if (l == 0) {
         be->embed_bwd(be, dw_ih, w->dxg, w->x, n, gh, p->vocab);

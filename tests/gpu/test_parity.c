@@ -390,19 +390,20 @@ static void rnn_bwd_case(cell_kind cell, size_t m, size_t b, size_t h)
     pair dy = pair_rand(m * b * h, -1, 1), dxg = pair_from(NULL, m * b * gh);
     pair dhg = pair_from(NULL, gru ? m * b * gh : 1);
     pair dw = pair_rand(gh * h, -1, 1), db = pair_rand(gh, -1, 1); /* += onto these */
-    rnn_seq_grad gc = {dy.c, dxg.c, gru ? dhg.c : dxg.c, dw.c, db.c};
-    rnn_seq_grad gg = {dy.g, dxg.g, gru ? dhg.g : dxg.g, dw.g, db.g};
+    pair dbi = pair_rand(gh, -1, 1);
+    rnn_seq_grad gc = {dy.c, dxg.c, gru ? dhg.c : dxg.c, dw.c, db.c, dbi.c};
+    rnn_seq_grad gg = {dy.g, dxg.g, gru ? dhg.g : dxg.g, dw.g, db.g, dbi.g};
     cpu->rnn_bwd(cpu, &r.c, &gc);
     gpu->rnn_bwd(gpu, &r.g, &gg);
-    const char *names[] = {"dxg", "dhg", "dw_hh", "db_hh"};
-    pair outs[] = {dxg, dhg, dw, db};
+    const char *names[] = {"dxg", "dhg", "dw_hh", "db_hh", "db_ih"};
+    pair outs[] = {dxg, dhg, dw, db, dbi};
     for (size_t i = 0; i < COUNT(outs); i++) {
         char what[96];
         snprintf(what, sizeof what, "%s rnn_bwd m=%zu b=%zu h=%zu: %s", cell_name(cell), m, b, h,
                  names[i]);
         pair_rel(what, outs[i], 1e-5);
     }
-    pair all[] = {dy, dxg, dhg, dw, db};
+    pair all[] = {dy, dxg, dhg, dw, db, dbi};
     for (size_t i = 0; i < COUNT(all); i++)
         pair_free(all[i]);
     rnn_pair_free(&r);

@@ -23,7 +23,7 @@ enum { M = 5, B = 3 };
 typedef struct {
     cell_kind cell;
     size_t h, gh, aw, bh;
-    real *w, *bias, *xg, *hs, *cs, *act, *dy, *dxg, *dhg, *dw, *db, *work;
+    real *w, *bias, *xg, *hs, *cs, *act, *dy, *dxg, *dhg, *dw, *db, *dbi, *work;
 } window;
 
 static real *rnd(size_t n, double lo, double hi, uint32_t a)
@@ -54,13 +54,14 @@ static void window_init(window *w, cell_kind cell, size_t h)
     w->dhg = rnd(M * B * w->gh, 0, 0, 9);
     w->dw = rnd(w->gh * h, -1, 1, 10);
     w->db = rnd(w->gh, -1, 1, 11);
+    w->dbi = rnd(w->gh, -1, 1, 13);
     w->work = rnd(backend_cpu()->rnn_work(backend_cpu(), cell, B, h), 0, 0, 12);
 }
 
 static void window_free(window *w)
 {
     real *all[] = {w->w, w->bias, w->xg, w->hs, w->cs, w->act, w->dy,
-                   w->dxg, w->dhg, w->dw, w->db, w->work};
+                   w->dxg, w->dhg, w->dw, w->db, w->dbi, w->work};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         free(all[i]);
 }
@@ -72,7 +73,7 @@ static void run_backend(window *w)
     int lstm = w->cell == CELL_LSTM, gru = w->cell == CELL_GRU;
     rnn_seq s = {w->cell, M, B, w->h, w->w, w->bias, w->xg, w->hs, lstm ? w->cs : NULL,
                  w->act, w->work};
-    rnn_seq_grad g = {w->dy, w->dxg, gru ? w->dhg : w->dxg, w->dw, w->db};
+    rnn_seq_grad g = {w->dy, w->dxg, gru ? w->dhg : w->dxg, w->dw, w->db, w->dbi};
     be->rnn_fwd(be, &s);
     be->rnn_bwd(be, &s, &g);
 }
@@ -140,6 +141,7 @@ static void reference_bwd(window *w, real *dh_rec, real *dc)
     for (size_t i = 0; i < gh; i++)
         for (size_t q = 0; q < M * B; q++) {
             w->db[i] += dhg[q * gh + i];
+            w->dbi[i] += w->dxg[q * gh + i];
             for (size_t j = 0; j < h; j++)
                 w->dw[i * h + j] += dhg[q * gh + i] * w->hs[q * h + j];
         }
@@ -178,7 +180,8 @@ static void check_case(cell_kind cell, size_t h, size_t threads)
                 {"dxg", got.dxg, want.dxg, M * B * got.gh},
                 {"dhg", got.dhg, want.dhg, cell == CELL_GRU ? M * B * got.gh : 0},
                 {"dw_hh", got.dw, want.dw, got.gh * h},
-                {"db_hh", got.db, want.db, got.gh}};
+                {"db_hh", got.db, want.db, got.gh},
+                {"db_ih", got.dbi, want.dbi, got.gh}};
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++) {
         char what[96];
         snprintf(what, sizeof what, "%s h=%zu threads=%zu: %s", cell_name(cell), h, threads,
