@@ -99,8 +99,10 @@ int main(int argc, char **argv)
     backend_cpu_threads(o.threads);
     if (backend_select(o.device, 0, &be) != 0 || sampler_load(&s, pos[0], be) != 0)
         goto fail;
-    if (strcmp(o.newline, "auto") != 0)
-        newline_parse(o.newline, "--newline", &s.newline); /* a choice: already checked */
+    if (newline_parse_auto(o.newline, "--newline", &s.newline) != 0) { /* a choice: checked */
+        sampler_free(&s);
+        goto fail;
+    }
     rc = o.score[0] ? score(&s, &o) : generate(&s, &o);
     sampler_free(&s);
     backend_release(be);

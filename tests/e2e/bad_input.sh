@@ -134,6 +134,18 @@ clear_header() {
     dd if=/dev/zero of="$1" bs=512 count=1 conv=notrunc status=none
 }
 
+# bad_newline_ckpt NAME: a copy of the fixture's checkpoint whose option
+# newline is "crlf" (no line-end mode), its header cleared (an h5py edit)
+bad_newline_ckpt() {
+    copy_ckpt "$1"
+    clear_header "$WORK/$1"
+    "$PY" - "$WORK/$1" <<'EOF'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f["options"].attrs.modify("newline", "crlf")
+EOF
+}
+
 # ---- the cases: train.* ----
 
 case_train_missing_data() {
@@ -545,6 +557,12 @@ with h5py.File(sys.argv[1], "r+") as f:
 EOF
     sample_case "checkpoint '$WORK/unwritten\.h5': dataset /model/decoder\.weight is not all in the file" \
         "$WORK/unwritten.h5" --device cpu
+}
+
+case_sample_checkpoint_bad_newline() {
+    bad_newline_ckpt bad-nl.h5
+    sample_case "checkpoint '$WORK/bad-nl\.h5': its option newline: 'crlf' is not a line-end mode \(keep or lf\)" \
+        "$WORK/bad-nl.h5" --device cpu --length 5
 }
 
 # 8 bytes inverted in the header itself (its payload-bytes line)
