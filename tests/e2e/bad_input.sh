@@ -382,6 +382,22 @@ case_train_resume_cell_mismatch() {
         --data "$WORK/a.txt" --resume auto --cell gru
 }
 
+# --data taken from the checkpoint, and the text is gone: the error says
+# where the path came from
+case_train_resume_data_gone() {
+    make_run "$WORK/run"
+    rm "$WORK/a.txt"
+    guarded "$WORK/run" "resuming from checkpoint '$WORK/run/ckpt-00000003\.h5' \(its --data\): cannot open data file '$WORK/a\.txt': No such file or directory" -- \
+        "$TRAIN" "${SMALL[@]}" --out "$WORK/run" --resume auto
+}
+
+# a saved option no option accepts (bad_newline_ckpt): named with the checkpoint
+case_train_resume_bad_option() {
+    bad_newline_ckpt bad-nl.h5
+    train_case "resuming from checkpoint '$WORK/bad-nl\.h5': its option newline: 'crlf' is not one of keep\|lf" \
+        --data "$WORK/a.txt" --resume "$WORK/bad-nl.h5"
+}
+
 # diverge_case NP: 3 steps saved at every step, then a resume with
 # --max-bad-steps 0 (stop at the first non-finite step; tests/e2e/faults.sh
 # tests the skipping) and an enormous learning rate on NP ranks (NP = 0: no mpirun). Adam moves every
