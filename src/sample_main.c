@@ -23,8 +23,8 @@ static int score(sampler *s, const sample_options *o)
     char *bytes;
     size_t len, n;
     uint32_t *cps;
-    if (corpus_read_file(o->score, &bytes, &len) != 0)
-        return -1;
+    if (corpus_read_file(o->score, &bytes, &len) != 0) /* its errors say "data file" */
+        return error_context("--score");
     char what[OPT_PATH_MAX + 32];
     snprintf(what, sizeof what, "score file '%s'", o->score);
     int rc = corpus_decode(bytes, len, o->encoding, what, &cps, &n);
