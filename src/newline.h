@@ -12,8 +12,6 @@
 typedef enum { NEWLINE_KEEP = 0, NEWLINE_LF = 1 } newline_mode;
 
 #define NEWLINE_CHOICES "keep|lf"
-/* charnn-sample's --newline: a mode, or auto (as the model was trained) */
-#define NEWLINE_CHOICES_AUTO "auto|" NEWLINE_CHOICES
 
 typedef struct {
     newline_mode mode;
@@ -26,7 +24,8 @@ typedef struct {
  * with an error naming `what` (an option, an attribute) otherwise. */
 int newline_parse(const char *name, const char *what, newline_mode *m);
 /* newline_parse, and "auto" too, which leaves *m as it is (the caller's
- * default: e.g. the mode the model was trained with). */
+ * default: e.g. the mode the model was trained with; charnn-sample's
+ * --newline, choices "auto|" NEWLINE_CHOICES). */
 int newline_parse_auto(const char *name, const char *what, newline_mode *m);
 const char *newline_name(newline_mode m);
 

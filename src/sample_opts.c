@@ -29,7 +29,7 @@ static const opt_spec sample_specs[] = {
     {.name = "encoding", .type = OPT_STRING, SAMPLE_TEXT(encoding), .def = "utf-8",
      .metavar = "NAME", .help = "text encoding of --prime and --score FILE"},
     {.name = "newline", .type = OPT_CHOICE, SAMPLE_TEXT(newline), .def = "auto",
-     .choices = NEWLINE_CHOICES_AUTO,
+     .choices = "auto|" NEWLINE_CHOICES, /* auto: newline_parse_auto */
      .help = "line ends of --prime and --score FILE; auto = as the model was trained"},
     {.name = "device", .type = OPT_CHOICE, SAMPLE_TEXT(device), .def = "auto",
      .choices = "auto|cpu|cuda", .help = "where to run"},
