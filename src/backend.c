@@ -19,7 +19,7 @@ const backend *backend_cuda_open(int ordinal)
 
 void backend_release(const backend *be)
 {
-    if (be && be->destroy)
+    if (be)
         be->destroy(be);
 }
 

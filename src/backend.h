@@ -61,6 +61,8 @@ typedef struct {
 
 typedef struct backend backend;
 
+/* A new primitive goes in BACKEND_PRIMITIVES (below) too, so that every
+ * backend's table must define it. */
 struct backend {
     const char *name; /* "cpu", "cuda" */
     void *ctx;        /* the backend's state (stream, handles, scratch); NULL on the CPU */
@@ -68,7 +70,7 @@ struct backend {
     /* Waits until all work queued so far has finished (a no-op on the CPU):
      * for wall-clock timing of phases (--profile). */
     void (*sync)(const backend *be);
-    /* Frees the context and everything it holds (NULL on the CPU, whose
+    /* Frees the context and everything it holds (a no-op on the CPU, whose
      * backend is static); call through backend_release. */
     void (*destroy)(const backend *be);
 
@@ -142,6 +144,21 @@ struct backend {
      * host (sampler_pick) */
     void (*topk)(const backend *be, const real *logits, size_t v, size_t k, int *idx, real *val);
 };
+
+/* Every function pointer of struct backend, in its order: X(arg, primitive). */
+#define BACKEND_PRIMITIVES(X, arg)                                                         \
+    X(arg, sync) X(arg, destroy) X(arg, alloc) X(arg, free) X(arg, upload)                \
+    X(arg, download) X(arg, copy) X(arg, zero) X(arg, gemm) X(arg, fill_rows)             \
+    X(arg, sum_rows) X(arg, embed_fwd) X(arg, embed_bwd) X(arg, rnn_fwd) X(arg, rnn_bwd)  \
+    X(arg, rnn_work) X(arg, dropout) X(arg, xent) X(arg, sumsq) X(arg, adam) X(arg, topk)
+
+#define BACKEND_SLOT_(prefix, primitive) .primitive = prefix##_##primitive,
+
+/* A backend's table: name `label`, every primitive P taken from the
+ * function prefix_P (e.g. BACKEND_TABLE(cpu, "cpu") sets .gemm = cpu_gemm),
+ * so a backend that lacks one does not compile; ctx stays NULL. */
+#define BACKEND_TABLE(prefix, label)                                                       \
+    {.name = (label), BACKEND_PRIMITIVES(BACKEND_SLOT_, prefix)}
 
 /* The CPU backend (static: no context). */
 const backend *backend_cpu(void);

@@ -44,6 +44,15 @@ static void cpu_copy(const backend *be, void *dst, const void *src, size_t bytes
     if (bytes)
         memmove(dst, src, bytes);
 }
+/* host memory: an upload or a download is a copy */
+static void cpu_upload(const backend *be, void *dst, const void *src, size_t bytes)
+{
+    cpu_copy(be, dst, src, bytes);
+}
+static void cpu_download(const backend *be, void *dst, const void *src, size_t bytes)
+{
+    cpu_copy(be, dst, src, bytes);
+}
 static void cpu_zero(const backend *be, void *p, size_t bytes)
 {
     if (bytes)
@@ -213,29 +222,8 @@ static void cpu_topk(const backend *be, const real *logits, size_t v, size_t k, 
 }
 
 static void cpu_sync(const backend *be) { (void)be; }
+static void cpu_destroy(const backend *be) { (void)be; } /* static: nothing to free */
 
-static const backend cpu_backend = {
-    .name = "cpu",
-    .sync = cpu_sync,
-    .alloc = cpu_alloc,
-    .free = cpu_free,
-    .upload = cpu_copy,
-    .download = cpu_copy,
-    .copy = cpu_copy,
-    .zero = cpu_zero,
-    .gemm = cpu_gemm,
-    .fill_rows = cpu_fill_rows,
-    .sum_rows = cpu_sum_rows,
-    .embed_fwd = cpu_embed_fwd,
-    .embed_bwd = cpu_embed_bwd,
-    .rnn_fwd = cpu_rnn_fwd,
-    .rnn_bwd = cpu_rnn_bwd,
-    .rnn_work = cpu_rnn_work,
-    .dropout = cpu_dropout,
-    .xent = cpu_xent,
-    .sumsq = cpu_sumsq,
-    .adam = cpu_adam,
-    .topk = cpu_topk,
-};
+static const backend cpu_backend = BACKEND_TABLE(cpu, "cpu");
 
 const backend *backend_cpu(void) { return &cpu_backend; }

@@ -321,8 +321,6 @@ static void cuda_topk(const backend *be, const real *logits, size_t v, size_t k,
     free(tmp);
 }
 
-/* ---- the backend ---- */
-
 /* ---- the context ---- */
 
 static void cuda_destroy(const backend *be)
@@ -339,30 +337,7 @@ static void cuda_destroy(const backend *be)
     free(c);
 }
 
-static const backend cuda_table = {
-    .name = "cuda",
-    .sync = cuda_sync,
-    .destroy = cuda_destroy,
-    .alloc = cuda_alloc,
-    .free = cuda_free,
-    .upload = cuda_upload,
-    .download = cuda_download,
-    .copy = cuda_copy,
-    .zero = cuda_zero,
-    .gemm = cuda_gemm,
-    .fill_rows = cuda_fill_rows,
-    .sum_rows = cuda_sum_rows,
-    .embed_fwd = cuda_embed_fwd,
-    .embed_bwd = cuda_embed_bwd,
-    .rnn_fwd = cuda_rnn_fwd,
-    .rnn_bwd = cuda_rnn_bwd,
-    .rnn_work = cuda_rnn_work,
-    .dropout = cuda_dropout,
-    .xent = cuda_xent,
-    .sumsq = cuda_sumsq,
-    .adam = cuda_adam,
-    .topk = cuda_topk,
-};
+static const backend cuda_table = BACKEND_TABLE(cuda, "cuda");
 
 static void apply_math_mode(cuda_ctx *c)
 {

@@ -17,6 +17,13 @@ int newline_parse(const char *name, const char *what, newline_mode *m)
     return 0;
 }
 
+int newline_parse_auto(const char *name, const char *what, newline_mode *m)
+{
+    if (name && strcmp(name, "auto") == 0)
+        return 0;
+    return newline_parse(name, what, m);
+}
+
 const char *newline_name(newline_mode m) { return m == NEWLINE_LF ? "lf" : "keep"; }
 
 size_t newline_apply(newline_fold *f, uint32_t *cps, size_t n)

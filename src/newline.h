@@ -20,8 +20,13 @@ typedef struct {
     uint64_t crlf;  /* of them, followed by an LF */
 } newline_fold;
 
-/* "keep" or "lf" into *m; -1 with an error naming `what` (an option) otherwise. */
+/* The one place line-end mode names are read. "keep" or "lf" into *m; -1
+ * with an error naming `what` (an option, an attribute) otherwise. */
 int newline_parse(const char *name, const char *what, newline_mode *m);
+/* newline_parse, and "auto" too, which leaves *m as it is (the caller's
+ * default: e.g. the mode the model was trained with; charnn-sample's
+ * --newline, choices "auto|" NEWLINE_CHOICES). */
+int newline_parse_auto(const char *name, const char *what, newline_mode *m);
 const char *newline_name(newline_mode m);
 
 /* Counts the line ends of the next piece cps[0..n) and, in NEWLINE_LF mode,

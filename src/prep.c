@@ -99,6 +99,7 @@ static void table_free(prep_table *T)
 typedef struct {
     const prep_options *o;
     prep_summary *sum;
+    newline_mode newline;            /* o->newline parsed */
     prep_progress prog;
     char *chunk;
     size_t chunk_bytes;
@@ -192,12 +193,6 @@ static FILE *prep_open_input(const char *path, uint64_t *size)
     return f;
 }
 
-/* The line-end mode of the options (newline NULL: lf, the default). */
-static newline_mode prep_newline(const prep_options *o)
-{
-    return o->newline && strcmp(o->newline, "keep") == 0 ? NEWLINE_KEEP : NEWLINE_LF;
-}
-
 /* Streams input `k` through the decoder into sink. */
 static int prep_pass_file(prep_state *S, size_t k, prep_sink sink, uint64_t *bytes)
 {
@@ -213,7 +208,7 @@ static int prep_pass_file(prep_state *S, size_t k, prep_sink sink, uint64_t *byt
         fclose(f);
         return -1;
     }
-    st.nl.mode = prep_newline(S->o);
+    st.nl.mode = S->newline;
     int rc = 0, eof = 0;
     *bytes = 0;
     while (!rc && !eof) {
@@ -326,7 +321,7 @@ static int prep_attrs(prep_state *S)
     const prep_options *o = S->o;
     const prep_summary *sum = S->sum;
     const char *format = CORPUS_H5_FORMAT, *enc = o->encoding;
-    const char *nl = newline_name(prep_newline(o));
+    const char *nl = newline_name(S->newline);
     hsize_t k = o->n_inputs;
     int rc = prep_attr_strs(S, "format", 0, &format);
     if (!rc)
@@ -497,6 +492,9 @@ int prep_run(const prep_options *o, prep_summary *sum)
     h5u_reason_clear();
     if (!(o->val_frac >= 0 && o->val_frac < 1))
         return error_set("--val-frac %g is out of range (must be in [0, 1))", o->val_frac);
+    S.newline = NEWLINE_LF; /* the default, for o->newline NULL */
+    if (o->newline && newline_parse(o->newline, "--newline", &S.newline) != 0)
+        return -1;
     if (prep_check_inputs(&S) != 0)
         return -1;
     size_t tmp_len = strlen(o->output) + 32;

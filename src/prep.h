@@ -40,9 +40,10 @@ typedef struct {
     size_t id_bytes;           /* 2 (vocab <= 65536) or 4 */
 } prep_summary;
 
-/* Errors (unreadable or non-regular input, bad encoding with the file and
- * byte offset, no characters, write failure, an input that changed between
- * the passes): -1 with error_message(); no output file is left behind. */
+/* Errors (a newline other than keep or lf, unreadable or non-regular input,
+ * bad encoding with the file and byte offset, no characters, write failure,
+ * an input that changed between the passes): -1 with error_message(); no
+ * output file is left behind. */
 int prep_run(const prep_options *o, prep_summary *sum);
 
 #endif

@@ -45,6 +45,14 @@ static const char *saved_value(const checkpoint *ck, const opt_spec *s)
     return saved || !(s->flags & OPT_ARCH) ? saved : s->legacy;
 }
 
+/* Option s takes the checkpoint's value; errors call it "its option NAME". */
+static int take_saved(const opt_table *t, const opt_spec *s, const char *saved)
+{
+    char origin[96];
+    snprintf(origin, sizeof origin, "its option %s", s->name);
+    return opts_set(t, s->name, saved, origin);
+}
+
 int resume_merge_options(const opt_table *t, const train_options *o, const checkpoint *ck,
                          const char *path)
 {
@@ -60,8 +68,8 @@ int resume_merge_options(const opt_table *t, const train_options *o, const check
         if (t->set[i] && (s->flags & OPT_ARCH) && strcmp(mine, saved) != 0)
             return error_set("--%s %s contradicts checkpoint '%s' (%s = %s)", s->name, mine,
                              path, s->name, saved);
-        if (!t->set[i] && saved && opts_set(t, s->name, saved, "checkpoint option") != 0)
-            return -1;
+        if (!t->set[i] && saved && take_saved(t, s, saved) != 0)
+            return error_context("resuming from checkpoint '%s'", path);
     }
     cell_kind cell;
     if (cell_parse(o->cell, &cell) != 0 || cell != ck->layout.cell ||

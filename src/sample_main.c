@@ -23,8 +23,8 @@ static int score(sampler *s, const sample_options *o)
     char *bytes;
     size_t len, n;
     uint32_t *cps;
-    if (corpus_read_file(o->score, &bytes, &len) != 0)
-        return -1;
+    if (corpus_read_file(o->score, &bytes, &len) != 0) /* its errors say "data file" */
+        return error_context("--score");
     char what[OPT_PATH_MAX + 32];
     snprintf(what, sizeof what, "score file '%s'", o->score);
     int rc = corpus_decode(bytes, len, o->encoding, what, &cps, &n);
@@ -99,8 +99,10 @@ int main(int argc, char **argv)
     backend_cpu_threads(o.threads);
     if (backend_select(o.device, 0, &be) != 0 || sampler_load(&s, pos[0], be) != 0)
         goto fail;
-    if (strcmp(o.newline, "auto") != 0)
-        newline_parse(o.newline, "--newline", &s.newline); /* a choice: already checked */
+    if (newline_parse_auto(o.newline, "--newline", &s.newline) != 0) { /* a choice: checked */
+        sampler_free(&s);
+        goto fail;
+    }
     rc = o.score[0] ? score(&s, &o) : generate(&s, &o);
     sampler_free(&s);
     backend_release(be);

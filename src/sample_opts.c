@@ -1,6 +1,8 @@
 /* sample_opts.c — the option table of charnn-sample. */
 #include "sample_opts.h"
 
+#include "newline.h"
+
 #include <math.h>
 #include <stddef.h>
 
@@ -27,7 +29,7 @@ static const opt_spec sample_specs[] = {
     {.name = "encoding", .type = OPT_STRING, SAMPLE_TEXT(encoding), .def = "utf-8",
      .metavar = "NAME", .help = "text encoding of --prime and --score FILE"},
     {.name = "newline", .type = OPT_CHOICE, SAMPLE_TEXT(newline), .def = "auto",
-     .choices = "auto|keep|lf",
+     .choices = "auto|" NEWLINE_CHOICES, /* auto: newline_parse_auto */
      .help = "line ends of --prime and --score FILE; auto = as the model was trained"},
     {.name = "device", .type = OPT_CHOICE, SAMPLE_TEXT(device), .def = "auto",
      .choices = "auto|cpu|cuda", .help = "where to run"},

@@ -14,7 +14,11 @@ int sampler_load(sampler *s, const char *path, const backend *be)
     if (checkpoint_read(path, &s->ck) != 0)
         return -1;
     const char *nl = checkpoint_option(&s->ck, "newline");
-    s->newline = nl && strcmp(nl, "lf") == 0 ? NEWLINE_LF : NEWLINE_KEEP;
+    s->newline = NEWLINE_KEEP; /* a checkpoint from before --newline */
+    if (nl && newline_parse(nl, "its option newline", &s->newline) != 0) {
+        checkpoint_free(&s->ck);
+        return error_context("checkpoint '%s'", path);
+    }
     const param_layout *p = &s->ck.layout;
     model_init(&s->m, be, p->cell, p->vocab, p->hidden, p->layers);
     be->upload(be, s->m.params, s->ck.params, p->n_params * sizeof(real));

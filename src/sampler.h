@@ -22,7 +22,9 @@ typedef struct {
 
 enum { SAMPLER_CHUNK = 256 };
 
-/* Reads and validates the checkpoint, puts the model on `be`. */
+/* Reads and validates the checkpoint (its option newline: keep or lf, or
+ * absent), puts the model on `be`; -1 with an error naming the checkpoint,
+ * nothing held. */
 int sampler_load(sampler *s, const char *path, const backend *be);
 void sampler_free(sampler *s);
 

@@ -10,6 +10,14 @@
 #define TRAIN_FIELD(f) offsetof(train_options, f)
 #define TRAIN_SIZEOF(f) sizeof(((train_options *)0)->f)
 #define TRAIN_TEXT(f) .offset = TRAIN_FIELD(f), .size = TRAIN_SIZEOF(f)
+/* field f: a whole number >= lo, no upper bound */
+#define TRAIN_COUNT(f, lo)                                                                 \
+    .type = OPT_SIZE, .offset = TRAIN_FIELD(f), .min = (lo), .max = TRAIN_NO_MAX
+/* field f: minutes, >= 0, no upper bound */
+#define TRAIN_MINUTES(f) .type = OPT_REAL, .offset = TRAIN_FIELD(f), .min = 0, .max = TRAIN_NO_MAX
+/* field f: a real number > 0, no upper bound */
+#define TRAIN_POSITIVE(f)                                                                  \
+    .type = OPT_REAL, .offset = TRAIN_FIELD(f), .min = 0, .max = TRAIN_NO_MAX, .flags = OPT_MIN_EXCL
 
 static const opt_spec train_specs[] = {
     {.name = "config", .type = OPT_STRING, TRAIN_TEXT(config), .def = "", .flags = OPT_NO_FILE,
@@ -43,47 +51,39 @@ static const opt_spec train_specs[] = {
      .max = 1e6, .flags = OPT_ARCH, .metavar = "M",
      .help = "characters per sequence (the backprop-through-time length)"},
     /* optimisation */
-    {.name = "lr", .type = OPT_REAL, .offset = TRAIN_FIELD(lr), .def = "0.001", .min = 0,
-     .max = TRAIN_NO_MAX, .flags = OPT_MIN_EXCL, .metavar = "X",
+    {.name = "lr", TRAIN_POSITIVE(lr), .def = "0.001", .metavar = "X",
      .help = "Adam learning rate"},
-    {.name = "grad-clip", .type = OPT_REAL, .offset = TRAIN_FIELD(grad_clip), .def = "5",
-     .min = 0, .max = TRAIN_NO_MAX, .flags = OPT_MIN_EXCL, .metavar = "X",
+    {.name = "grad-clip", TRAIN_POSITIVE(grad_clip), .def = "5", .metavar = "X",
      .help = "clip the global gradient norm to this"},
-    {.name = "epochs", .type = OPT_SIZE, .offset = TRAIN_FIELD(epochs), .def = "20", .min = 1,
-     .max = TRAIN_NO_MAX, .metavar = "E", .help = "passes over the training text"},
-    {.name = "steps", .type = OPT_SIZE, .offset = TRAIN_FIELD(steps), .def = "0", .min = 0,
-     .max = TRAIN_NO_MAX, .metavar = "S", .help = "stop after S steps; 0 = run --epochs"},
-    {.name = "seed", .type = OPT_SIZE, .offset = TRAIN_FIELD(seed), .def = "1234", .min = 0,
-     .max = TRAIN_NO_MAX, .flags = OPT_ARCH, .metavar = "N",
+    {.name = "epochs", TRAIN_COUNT(epochs, 1), .def = "20", .metavar = "E",
+     .help = "passes over the training text"},
+    {.name = "steps", TRAIN_COUNT(steps, 0), .def = "0", .metavar = "S",
+     .help = "stop after S steps; 0 = run --epochs"},
+    {.name = "seed", TRAIN_COUNT(seed, 0), .def = "1234", .flags = OPT_ARCH, .metavar = "N",
      .help = "random seed of weights, batches and dropout"},
     /* output */
     {.name = "out", .type = OPT_STRING, TRAIN_TEXT(out), .def = "runs/default", .flags = OPT_RUN, .metavar = "DIR",
      .help = "run directory (checkpoints, metrics)"},
-    {.name = "max-minutes", .type = OPT_REAL, .offset = TRAIN_FIELD(max_minutes), .def = "0",
-     .min = 0, .max = TRAIN_NO_MAX, .flags = OPT_RUN, .metavar = "T",
+    {.name = "max-minutes", TRAIN_MINUTES(max_minutes), .def = "0", .flags = OPT_RUN,
+     .metavar = "T",
      .help = "end the run within T minutes of its start, the final validation and "
              "checkpoint included (exit 0); 0 = no limit"},
-    {.name = "save-every", .type = OPT_SIZE, .offset = TRAIN_FIELD(save_every), .def = "1000",
-     .min = 0, .max = TRAIN_NO_MAX, .metavar = "K",
+    {.name = "save-every", TRAIN_COUNT(save_every, 0), .def = "1000", .metavar = "K",
      .help = "checkpoint every K steps; 0 = only at the end"},
-    {.name = "save-minutes", .type = OPT_REAL, .offset = TRAIN_FIELD(save_minutes), .def = "0",
-     .min = 0, .max = TRAIN_NO_MAX, .metavar = "T",
+    {.name = "save-minutes", TRAIN_MINUTES(save_minutes), .def = "0", .metavar = "T",
      .help = "also checkpoint every T minutes of wall time; 0 = off"},
-    {.name = "keep", .type = OPT_SIZE, .offset = TRAIN_FIELD(keep), .def = "5", .min = 1,
-     .max = TRAIN_NO_MAX, .metavar = "K", .help = "checkpoints to keep"},
+    {.name = "keep", TRAIN_COUNT(keep, 1), .def = "5", .metavar = "K",
+     .help = "checkpoints to keep"},
     {.name = "resume", .type = OPT_STRING, TRAIN_TEXT(resume), .def = "", .flags = OPT_RUN, .metavar = "auto|PATH",
      .help = "continue from a checkpoint; auto = the latest in --out"},
-    {.name = "max-bad-steps", .type = OPT_SIZE, .offset = TRAIN_FIELD(max_bad_steps), .def = "5",
-     .min = 0, .max = TRAIN_NO_MAX, .metavar = "N",
+    {.name = "max-bad-steps", TRAIN_COUNT(max_bad_steps, 0), .def = "5", .metavar = "N",
      .help = "skip steps with a non-finite loss or gradient; stop at the (N+1)-th in a row (0 = at the first)"},
-    {.name = "check-every", .type = OPT_SIZE, .offset = TRAIN_FIELD(check_every), .def = "100",
-     .min = 0, .max = TRAIN_NO_MAX, .metavar = "K",
+    {.name = "check-every", TRAIN_COUNT(check_every, 0), .def = "100", .metavar = "K",
      .help = "compare the ranks' parameters (CRC-64) every K steps and at every save; 0 = at saves only"},
-    {.name = "eval-every", .type = OPT_SIZE, .offset = TRAIN_FIELD(eval_every), .def = "1000",
-     .min = 0, .max = TRAIN_NO_MAX, .metavar = "K",
+    {.name = "eval-every", TRAIN_COUNT(eval_every, 0), .def = "1000", .metavar = "K",
      .help = "validate every K steps; 0 = only at the end"},
-    {.name = "log-every", .type = OPT_SIZE, .offset = TRAIN_FIELD(log_every), .def = "10",
-     .min = 1, .max = TRAIN_NO_MAX, .metavar = "K", .help = "log every K steps"},
+    {.name = "log-every", TRAIN_COUNT(log_every, 1), .def = "10", .metavar = "K",
+     .help = "log every K steps"},
     {.name = "metrics", .type = OPT_STRING, TRAIN_TEXT(metrics), .def = "", .flags = OPT_RUN, .metavar = "PATH",
      .help = "metrics file; empty = DIR/metrics.jsonl"},
     {.name = "profile", .type = OPT_FLAG, .offset = TRAIN_FIELD(profile), .def = "false",

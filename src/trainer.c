@@ -118,6 +118,7 @@ static int setup(trainer *tr, unsigned char *set)
     int given_vf = option_given(tr, set, "val-frac");
     int given_enc = option_given(tr, set, "encoding");
     int given_nl = option_given(tr, set, "newline");
+    int given_data = option_given(tr, set, "data");
     if (load_resume(tr, set) != 0)
         return -1;
     if (!o->data[0])
@@ -128,8 +129,10 @@ static int setup(trainer *tr, unsigned char *set)
     if (tr->be != backend_cpu())
         backend_cuda_tf32(tr->be, o->tf32);
 #endif
-    if (load_data(tr, given_vf, given_enc, given_nl) != 0)
-        return -1;
+    if (load_data(tr, given_vf, given_enc, given_nl) != 0) /* the path may be the checkpoint's */
+        return tr->resumed && !given_data
+                   ? error_context("resuming from checkpoint '%s' (its --data)", tr->ckpt_path)
+                   : -1;
     if (tr->resumed && resume_check_vocab(&tr->text, &tr->ck, tr->o->data, tr->ckpt_path) != 0)
         return -1;
     if (layout_splits(tr) != 0)

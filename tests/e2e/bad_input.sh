@@ -134,6 +134,18 @@ clear_header() {
     dd if=/dev/zero of="$1" bs=512 count=1 conv=notrunc status=none
 }
 
+# bad_newline_ckpt NAME: a copy of the fixture's checkpoint whose option
+# newline is "crlf" (no line-end mode), its header cleared (an h5py edit)
+bad_newline_ckpt() {
+    copy_ckpt "$1"
+    clear_header "$WORK/$1"
+    "$PY" - "$WORK/$1" <<'EOF'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f["options"].attrs.modify("newline", "crlf")
+EOF
+}
+
 # ---- the cases: train.* ----
 
 case_train_missing_data() {
@@ -370,6 +382,22 @@ case_train_resume_cell_mismatch() {
         --data "$WORK/a.txt" --resume auto --cell gru
 }
 
+# --data taken from the checkpoint, and the text is gone: the error says
+# where the path came from
+case_train_resume_data_gone() {
+    make_run "$WORK/run"
+    rm "$WORK/a.txt"
+    guarded "$WORK/run" "resuming from checkpoint '$WORK/run/ckpt-00000003\.h5' \(its --data\): cannot open data file '$WORK/a\.txt': No such file or directory" -- \
+        "$TRAIN" "${SMALL[@]}" --out "$WORK/run" --resume auto
+}
+
+# a saved option no option accepts (bad_newline_ckpt): named with the checkpoint
+case_train_resume_bad_option() {
+    bad_newline_ckpt bad-nl.h5
+    train_case "resuming from checkpoint '$WORK/bad-nl\.h5': its option newline: 'crlf' is not one of keep\|lf" \
+        --data "$WORK/a.txt" --resume "$WORK/bad-nl.h5"
+}
+
 # diverge_case NP: 3 steps saved at every step, then a resume with
 # --max-bad-steps 0 (stop at the first non-finite step; tests/e2e/faults.sh
 # tests the skipping) and an enormous learning rate on NP ranks (NP = 0: no mpirun). Adam moves every
@@ -545,6 +573,12 @@ with h5py.File(sys.argv[1], "r+") as f:
 EOF
     sample_case "checkpoint '$WORK/unwritten\.h5': dataset /model/decoder\.weight is not all in the file" \
         "$WORK/unwritten.h5" --device cpu
+}
+
+case_sample_checkpoint_bad_newline() {
+    bad_newline_ckpt bad-nl.h5
+    sample_case "checkpoint '$WORK/bad-nl\.h5': its option newline: 'crlf' is not a line-end mode \(keep or lf\)" \
+        "$WORK/bad-nl.h5" --device cpu --length 5
 }
 
 # 8 bytes inverted in the header itself (its payload-bytes line)

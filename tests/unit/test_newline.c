@@ -74,6 +74,24 @@ static void test_describe(void **state)
     assert_non_null(strstr(error_message(), "--newline: 'crlf'"));
 }
 
+/* auto (charnn-sample's --newline) keeps the caller's default; only the
+ * _auto parser takes it. */
+static void test_parse_auto(void **state)
+{
+    (void)state;
+    newline_mode m = NEWLINE_LF;
+    assert_int_equal(newline_parse_auto("auto", "--newline", &m), 0);
+    assert_int_equal(m, NEWLINE_LF);
+    m = NEWLINE_KEEP;
+    assert_int_equal(newline_parse_auto("auto", "--newline", &m), 0);
+    assert_int_equal(m, NEWLINE_KEEP);
+    assert_int_equal(newline_parse_auto("lf", "--newline", &m), 0);
+    assert_int_equal(m, NEWLINE_LF);
+    assert_int_equal(newline_parse_auto("crlf", "--newline", &m), -1);
+    assert_int_equal(newline_parse("auto", "--newline", &m), -1);
+    assert_int_equal(newline_parse(NULL, "--newline", &m), -1);
+}
+
 /* The streaming decoder folds across chunk boundaries, after a BOM too. */
 static void test_stream_and_load(void **state)
 {
@@ -122,6 +140,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold_every_split),
         cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_parse_auto),
         cmocka_unit_test(test_stream_and_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
