@@ -5,7 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <iconv.h>
+#include "iconv_fixtures.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,20 +60,6 @@ static char *tc_temp_file(const void *data, size_t len)
     assert_int_equal(write(fd, data, len), (ssize_t)len);
     close(fd);
     return path;
-}
-
-/* Converts UTF-8 text to `enc` with iconv (for round trips); *outlen bytes. */
-static char *tc_iconv(const char *text, size_t len, const char *enc, size_t *outlen)
-{
-    iconv_t cd = iconv_open(enc, "UTF-8");
-    assert_true(cd != (iconv_t)-1);
-    size_t cap = len * 4 + 16, left = cap;
-    char *out = malloc(cap), *op = out, *ip = (char *)text;
-    size_t inleft = len;
-    assert_true(iconv(cd, &ip, &inleft, &op, &left) != (size_t)-1);
-    iconv_close(cd);
-    *outlen = cap - left;
-    return out;
 }
 
 /* Appends the UTF-8 of cps to a malloc'ed buffer. */
@@ -162,7 +149,7 @@ static void test_corpus_gb18030(void **state)
     (void)state;
     const char *text = "第一回 宴桃园豪杰三结义\n滚滚长江东逝水，浪花淘尽英雄。€😀é";
     size_t gblen;
-    char *gb = tc_iconv(text, strlen(text), "GB18030", &gblen);
+    char *gb = fx_iconv(text, strlen(text), "GB18030", &gblen);
     uint32_t *want, *got;
     size_t nwant = tc_decode(text, strlen(text), "utf-8", &want);
     size_t ngot = tc_decode(gb, gblen, "gb18030", &got);
@@ -229,7 +216,7 @@ static void test_corpus_chinese_vocab(void **state)
     assert_int_equal(tc_decode(utf8, len, "utf-8", &cps), n);
     assert_memory_equal(cps, text, n * sizeof *cps);
     size_t gblen;
-    char *gb = tc_iconv(utf8, len, "GB18030", &gblen);
+    char *gb = fx_iconv(utf8, len, "GB18030", &gblen);
     uint32_t *cps2;
     assert_int_equal(tc_decode(gb, gblen, "gb18030", &cps2), n);
     assert_memory_equal(cps2, text, n * sizeof *cps2);
