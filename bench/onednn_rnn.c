@@ -649,6 +649,28 @@ static int bitwise(const result *a, const result *b, const problem *p)
            !memcmp(a->db_ih, b->db_ih, gh * f) && !memcmp(a->db_hh, b->db_hh, gh * f);
 }
 
+/* FNV-1a over the bytes of a result: compares runs of separate processes */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t result_hash(const result *r, const problem *p)
+{
+    size_t gh = p->G * p->H, f = sizeof(float);
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv(h, r->h, p->T * p->B * p->H * f);
+    if (!p->onehot)
+        h = fnv(h, r->dx, p->T * p->B * p->C * f);
+    h = fnv(h, r->dw_ih, gh * p->C * f);
+    h = fnv(h, r->dw_hh, gh * p->H * f);
+    h = fnv(h, r->db_ih, gh * f);
+    return fnv(h, r->db_hh, gh * f);
+}
+
 static void result_copy(result *dst, const result *src, const problem *p)
 {
     size_t gh = p->G * p->H, f = sizeof(float);
@@ -872,8 +894,8 @@ int main(int argc, char **argv)
             result first_c, first_o; /* the results at the first thread count */
             result_alloc(&first_c, &p);
             result_alloc(&first_o, &p);
-            char across[512] = "";
-            size_t an = 0;
+            char across[512] = "", hashes[512] = "";
+            size_t an = 0, an_h = 0;
             diffs worst = {0, 0, 0, 0, 0};
             int c_rerun = 1, o_rerun = 1;
             for (int ti = 0; ti < n_threads + n_check; ti++) {
@@ -900,6 +922,11 @@ int main(int argc, char **argv)
                 worst.dw_ih = fmax(worst.dw_ih, d.dw_ih), worst.dw_hh = fmax(worst.dw_hh, d.dw_hh);
                 worst.db = fmax(worst.db, d.db);
                 c_rerun &= c_same, o_rerun &= o_same;
+                if (an_h < sizeof hashes)
+                    an_h += (size_t)snprintf(hashes + an_h, sizeof hashes - an_h,
+                                             " %d: %016llx %016llx;", thr,
+                                             (unsigned long long)result_hash(&rc, &p),
+                                             (unsigned long long)result_hash(&ro, &p));
                 if (ti == 0) {
                     result_copy(&first_c, &rc, &p);
                     result_copy(&first_o, &ro, &p);
@@ -920,6 +947,8 @@ int main(int argc, char **argv)
             NOTE("# %s C=%zu: run-to-run bitwise at every thread count: charnn %s, oneDNN %s%s%s",
                  cn, p.C, c_rerun ? "yes" : "NO", o_rerun ? "yes" : "NO",
                  n_threads + n_check > 1 ? "; against 1st thread count, at" : "", across);
+            NOTE("# %s C=%zu: FNV-1a of the results (charnn, oneDNN) at thread count%s", cn, p.C,
+                 hashes);
             result_free(&first_c);
             result_free(&first_o);
             problem_free(&p);
