@@ -226,9 +226,8 @@ static void charnn_bwd(charnn_run *r)
     be->zero(be, o->db_hh, gh * sizeof(float));
     rnn_seq s = charnn_seq(r);
     rnn_seq_grad g = {.dy = p->dy, .dxg = r->dxg, .dhg = r->dhg, .dw_hh = o->dw_hh,
-                      .db_hh = o->db_hh};
+                      .db_hh = o->db_hh, .db_ih = o->db_ih};
     be->rnn_bwd(be, &s, &g);
-    be->sum_rows(be, o->db_ih, r->dxg, n, gh);
     if (p->onehot) {
         be->embed_bwd(be, o->dw_ih, r->dxg, p->idx, n, gh, p->C);
         return;
