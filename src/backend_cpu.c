@@ -133,8 +133,10 @@ static void cpu_dropout(const backend *be, real *out, const real *in, size_t m, 
             size_t len = h - j0 < DROPOUT_CHUNK ? h - j0 : DROPOUT_CHUNK;
             rng_uniform_fill(seed, stream, step, (uint32_t)(row0 + r), (uint32_t)(t * h + j0),
                              (uint32_t)len, u);
-            for (size_t j = 0; j < len; j++)
-                y[j0 + j] = u[j] >= (float)p ? x[j0 + j] * keep_scale : (real)0;
+            for (size_t j = 0; j < len; j++) { /* x read either way: the select vectorises */
+                real xj = x[j0 + j];
+                y[j0 + j] = u[j] >= (float)p ? xj * keep_scale : (real)0;
+            }
         }
     }
 }
