@@ -69,7 +69,7 @@ for c in "${CELL_LIST[@]}"; do
     *) echo "cpu_vs_torch.sh: --cells takes lstm and/or gru, not '$c'" >&2; exit 2 ;;
     esac
 done
-[ -x /usr/bin/time ] || { echo "cpu_vs_torch.sh: /usr/bin/time (GNU time) is missing" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "cpu_vs_torch.sh: /usr/bin/time (GNU time) is missing (Debian package: time)" >&2; exit 1; }
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || { echo "cpu_vs_torch.sh: bad --threads '$THREADS'" >&2; exit 2; }
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "cpu_vs_torch.sh: bad --repeat '$REPEAT'" >&2; exit 2; }

@@ -16,9 +16,10 @@ CHARNN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck disable=SC2034
 CHARNN_PKGS_BUILD=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
     libhdf5-dev hdf5-tools libopenblas-openmp-dev libcmocka-dev libinih-dev)
-# for the end-to-end tests (PyTorch reference, checkpoint inspection, valgrind);
+# for the end-to-end tests (PyTorch reference, checkpoint inspection, valgrind,
+# GNU time for the benchmark's peak RSS: bench.cpu_vs_torch);
 # shellcheck disable=SC2034
-CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy python3-matplotlib valgrind)
+CHARNN_PKGS_TEST=(python3-torch python3-h5py python3-numpy python3-matplotlib valgrind time)
 # for the tests under a real Slurm (tests/slurm: private slurmctld, slurmd and
 # munged; network namespaces and veth pairs for two nodes);
 # shellcheck disable=SC2034
