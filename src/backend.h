@@ -124,7 +124,8 @@ struct backend {
 
     /* softmax cross-entropy over n rows of v logits: *loss (one device
      * double) = the sum over rows of -log softmax(logits)[target]
-     * (accumulated in double, in row order); when grad_scale != 0,
+     * (accumulated in double, in an order fixed by n, not by the thread
+     * count); when grad_scale != 0,
      * overwrites logits with (softmax - onehot) * grad_scale. No wait. */
     void (*xent)(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
                  real grad_scale, double *loss);
