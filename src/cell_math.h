@@ -16,7 +16,7 @@
 #define CELL_FN static inline
 #endif
 
-#if defined(CHARNN_DOUBLE)
+#ifdef CHARNN_DOUBLE
 #define CELL_EXP exp
 CELL_FN real cell_tanh(real x) { return tanh(x); }
 #else

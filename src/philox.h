@@ -19,16 +19,24 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
+/* One round on the counter's four words with key (k0, k1): the words may
+ * lie apart (rng.c runs blocks side by side, a word per array). */
+PHILOX_FN void philox_round_words(uint32_t *c0, uint32_t *c1, uint32_t *c2, uint32_t *c3,
+                                  uint32_t k0, uint32_t k1)
+{
+    uint64_t p0 = (uint64_t)PHILOX_M0 * *c0;
+    uint64_t p1 = (uint64_t)PHILOX_M1 * *c2;
+    uint32_t w1 = *c1, w3 = *c3;
+    *c0 = (uint32_t)(p1 >> 32) ^ w1 ^ k0;
+    *c1 = (uint32_t)p1;
+    *c2 = (uint32_t)(p0 >> 32) ^ w3 ^ k1;
+    *c3 = (uint32_t)p0;
+}
+
 /* One round on the counter c with key (k0, k1). */
 PHILOX_FN void philox_round(uint32_t c[4], uint32_t k0, uint32_t k1)
 {
-    uint64_t p0 = (uint64_t)PHILOX_M0 * c[0];
-    uint64_t p1 = (uint64_t)PHILOX_M1 * c[2];
-    uint32_t c1 = c[1], c3 = c[3];
-    c[0] = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
-    c[1] = (uint32_t)p1;
-    c[2] = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-    c[3] = (uint32_t)p0;
+    philox_round_words(&c[0], &c[1], &c[2], &c[3], k0, k1);
 }
 
 /* Ten rounds: c (the counter on entry) becomes the output block. */

@@ -42,14 +42,8 @@ CPU_CLONES static void uniform_lanes(uint64_t seed, uint32_t stream, uint32_t a,
         c3[j] = stream;
     }
     for (int r = 0; r < 10; r++, k0 += PHILOX_W0, k1 += PHILOX_W1)
-        for (uint32_t j = 0; j < LANES; j++) { /* philox_round, lane-wise */
-            uint64_t p0 = (uint64_t)PHILOX_M0 * c0[j], p1 = (uint64_t)PHILOX_M1 * c2[j];
-            uint32_t n1 = c1[j], n3 = c3[j];
-            c0[j] = (uint32_t)(p1 >> 32) ^ n1 ^ k0;
-            c1[j] = (uint32_t)p1;
-            c2[j] = (uint32_t)(p0 >> 32) ^ n3 ^ k1;
-            c3[j] = (uint32_t)p0;
-        }
+        for (uint32_t j = 0; j < LANES; j++)
+            philox_round_words(&c0[j], &c1[j], &c2[j], &c3[j], k0, k1);
     for (uint32_t j = 0; j < LANES; j++) {
         out[4 * j] = philox_to_uniform(c0[j]);
         out[4 * j + 1] = philox_to_uniform(c1[j]);
