@@ -23,6 +23,12 @@ void backend_release(const backend *be)
         be->destroy(be);
 }
 
+void backend_set_tf32(const backend *be, int on)
+{
+    if (backend_on_device(be))
+        be->extras->set_tf32(be, on);
+}
+
 int backend_select(const char *device, int local_rank, const backend **out)
 {
     if (strcmp(device, "cpu") == 0) {

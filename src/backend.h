@@ -61,11 +61,29 @@ typedef struct {
 
 typedef struct backend backend;
 
+/* What only a device with memory of its own (a GPU) has, reached through
+ * the table rather than by the device's own functions, so that the
+ * orchestration names no device: every member is set. */
+typedef struct {
+    /* GEMMs on TF32 tensor cores when on != 0, plain FP32 otherwise */
+    void (*set_tf32)(const backend *be, int on);
+    /* the stream (a cudaStream_t) every primitive queues on, for work that
+     * must be ordered with it (the gradient sum over NCCL) */
+    void *(*stream)(const backend *be);
+    /* the 16-byte UUID of the device the context uses; -1 with an error */
+    int (*device_uuid)(const backend *be, unsigned char uuid[16]);
+    /* times the host has waited for the device (tests count them) */
+    size_t (*host_waits)(const backend *be);
+} backend_extras;
+
 /* A new primitive goes in BACKEND_PRIMITIVES (below) too, so that every
  * backend's table must define it. */
 struct backend {
     const char *name; /* "cpu", "cuda" */
     void *ctx;        /* the backend's state (stream, handles, scratch); NULL on the CPU */
+    /* NULL: the buffers are host memory (the CPU backend), which host MPI
+     * may sum in place; else the device's extras (above) */
+    const backend_extras *extras;
 
     /* Waits until all work queued so far has finished (a no-op on the CPU):
      * for wall-clock timing of phases (--profile). */
@@ -157,7 +175,7 @@ struct backend {
 
 /* A backend's table: name `label`, every primitive P taken from the
  * function prefix_P (e.g. BACKEND_TABLE(cpu, "cpu") sets .gemm = cpu_gemm),
- * so a backend that lacks one does not compile; ctx stays NULL. */
+ * so a backend that lacks one does not compile; ctx and extras stay NULL. */
 #define BACKEND_TABLE(prefix, label)                                                       \
     {.name = (label), BACKEND_PRIMITIVES(BACKEND_SLOT_, prefix)}
 
@@ -175,6 +193,11 @@ const backend *backend_cuda_open(int ordinal);
 int backend_select(const char *device, int local_rank, const backend **out);
 /* Destroys a backend's context (none for the CPU); NULL is a no-op. */
 void backend_release(const backend *be);
+
+/* 1 when be's buffers are device memory (be->extras set), 0 for host memory. */
+static inline int backend_on_device(const backend *be) { return be->extras != NULL; }
+/* --tf32 through the extras; nothing on a host backend. */
+void backend_set_tf32(const backend *be, int on);
 
 /* Reals of rnn_work scratch of a recurrence run step by step: hg (B, G*H)
  * forward; dh_rec and dc (B, H) backward. */

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "backend_cuda.h"
 
+#include "cuda_probe.h"
 #include "error.h"
 #include "kernels.h"
 #include "rng.h"
@@ -370,6 +371,7 @@ const backend *backend_cuda_open(int ordinal)
     apply_math_mode(c);
     c->be = cuda_table;
     c->be.ctx = c;
+    c->be.extras = &backend_cuda_extras;
     return &c->be;
 }
 
@@ -382,3 +384,17 @@ void backend_cuda_tf32(const backend *be, int on)
 void *backend_cuda_stream(const backend *be) { return (void *)CTX(be)->stream; }
 
 size_t backend_cuda_host_waits(const backend *be) { return CTX(be)->host_waits; }
+
+static int cuda_device_uuid(const backend *be, unsigned char uuid[16])
+{
+    (void)be; /* backend_cuda_open made its device the current one */
+    return cuda_probe_uuid(uuid);
+}
+
+/* The extras (backend.h), reached through the table by the orchestration. */
+const backend_extras backend_cuda_extras = {
+    .set_tf32 = backend_cuda_tf32,
+    .stream = backend_cuda_stream,
+    .device_uuid = cuda_device_uuid,
+    .host_waits = backend_cuda_host_waits,
+};

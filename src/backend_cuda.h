@@ -1,4 +1,6 @@
-/* backend_cuda.h — the CUDA backend's own controls (defined only in builds with CHARNN_WITH_CUDA). */
+/* backend_cuda.h — the CUDA backend's own controls (defined only in builds
+ * with CHARNN_WITH_CUDA). The orchestration reaches them through the
+ * table (be->extras, backend.h); tests of the backend may call them. */
 #ifndef CHARNN_BACKEND_CUDA_H
 #define CHARNN_BACKEND_CUDA_H
 
@@ -22,5 +24,8 @@ void *backend_cuda_stream(const backend *be);
  * the scratch growing): what tests count to prove a training step waits
  * once. */
 size_t backend_cuda_host_waits(const backend *be);
+
+/* The table of the above that backend_cuda_open puts in be->extras. */
+extern const backend_extras backend_cuda_extras;
 
 #endif

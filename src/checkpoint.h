@@ -30,10 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest model a checkpoint may hold (the reader refuses larger). */
-#define CK_MAX_VOCAB ((uint64_t)1 << 21)
-#define CK_MAX_HIDDEN 65536u
-#define CK_MAX_LAYERS 64u
+/* The largest model a checkpoint may hold (the reader refuses larger): the
+ * model's own limits (params.h). */
+#define CK_MAX_VOCAB PARAM_MAX_VOCAB
+#define CK_MAX_HIDDEN PARAM_MAX_HIDDEN
+#define CK_MAX_LAYERS PARAM_MAX_LAYERS
 
 typedef struct {
     param_layout layout;  /* cell, vocab, hidden, layers, tensor table */

@@ -1,22 +1,24 @@
-/* comm_nccl.c — NCCL all-reduce of the flat gradient buffer (see comm_nccl.h). */
+/* comm_nccl.c — NCCL sums of device buffers (see comm_nccl.h). */
 #include "comm_nccl.h"
 
 #include "error.h"
 #include "osutil.h"
 
+#include <assert.h>
 #include <cuda_runtime_api.h>
 #include <nccl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static struct {
+struct comm_nccl {
     ncclComm_t comm;
-    cudaStream_t stream;  /* the all-reduce's own stream */
-    cudaStream_t compute; /* the backend's */
-    cudaEvent_t grads_ready;
-    int has_comm, has_stream, has_event;
-    int open;
-} nc;
+    cudaStream_t stream;     /* the sums' own stream */
+    cudaStream_t compute;    /* the backend's */
+    cudaEvent_t grads_ready; /* on compute: the gradient is complete */
+    cudaEvent_t summed;      /* on stream: the sums are complete */
+    int has_comm, has_stream, has_ready, has_summed;
+};
 
 #define NCCL_TRY(call, what)                                                               \
     do {                                                                                   \
@@ -35,37 +37,40 @@ static struct {
 
 /* The communicator's state (ncclCommGetAsyncError, its own return checked):
  * ncclSuccess, ncclInProgress, or the error. */
-static ncclResult_t comm_state(void)
+static ncclResult_t comm_state(const comm_nccl *nc)
 {
     ncclResult_t state = ncclSuccess;
-    ncclResult_t r = ncclCommGetAsyncError(nc.comm, &state);
+    ncclResult_t r = ncclCommGetAsyncError(nc->comm, &state);
     return r != ncclSuccess ? r : state;
 }
 
-/* Aborts the communicator (a failed or stuck peer) and sets the error. */
-static int abort_with(const char *fmt, const char *detail, double seconds)
+/* Aborts the communicator (a failed or stuck peer); the caller sets the error. */
+static void abort_comm(comm_nccl *nc)
 {
-    ncclCommAbort(nc.comm);
-    nc.has_comm = nc.open = 0;
-    if (detail)
-        return error_set(fmt, detail);
-    return error_set(fmt, seconds);
+    ncclCommAbort(nc->comm);
+    nc->has_comm = 0;
 }
 
-/* Waits until the communicator is ready (nonblocking init), or fails. */
-static int wait_ready(double timeout_s)
+/* Waits while the communicator is busy with a nonblocking call (its init,
+ * or enqueueing a group), or fails; `what` names the call. */
+static int wait_settled(comm_nccl *nc, const char *what, double timeout_s)
 {
     double t0 = os_now();
-    struct timespec pause = {0, 1000000}; /* 1 ms */
+    struct timespec pause = {0, 100000}; /* 0.1 ms */
     for (;;) {
-        ncclResult_t st = comm_state();
+        ncclResult_t st = comm_state(nc);
         if (st == ncclSuccess)
             return 0;
-        if (st != ncclInProgress)
-            return abort_with("NCCL communicator init failed: %s", ncclGetErrorString(st), 0);
-        if (os_now() - t0 > timeout_s)
-            return abort_with("NCCL communicator init did not finish in %.0f s", NULL,
-                              timeout_s);
+        if (st != ncclInProgress) {
+            abort_comm(nc);
+            return error_set("NCCL %s failed: %s (a peer rank died?)", what,
+                             ncclGetErrorString(st));
+        }
+        if (os_now() - t0 > timeout_s) {
+            abort_comm(nc);
+            return error_set("NCCL %s did not finish in %.0f s: a peer rank died or hangs; "
+                             "ending the job", what, timeout_s);
+        }
         nanosleep(&pause, NULL);
     }
 }
@@ -86,81 +91,93 @@ static int share_unique_id(const comm_info *c, ncclUniqueId *id)
     return 0;
 }
 
-static int create_streams(void)
+static int create_streams(comm_nccl *nc)
 {
-    CUDA_TRY(cudaStreamCreateWithFlags(&nc.stream, cudaStreamNonBlocking), "stream");
-    nc.has_stream = 1;
-    CUDA_TRY(cudaEventCreateWithFlags(&nc.grads_ready, cudaEventDisableTiming), "event");
-    nc.has_event = 1;
+    CUDA_TRY(cudaStreamCreateWithFlags(&nc->stream, cudaStreamNonBlocking), "stream");
+    nc->has_stream = 1;
+    CUDA_TRY(cudaEventCreateWithFlags(&nc->grads_ready, cudaEventDisableTiming), "event");
+    nc->has_ready = 1;
+    CUDA_TRY(cudaEventCreateWithFlags(&nc->summed, cudaEventDisableTiming), "event");
+    nc->has_summed = 1;
     return 0;
 }
 
 /* Nonblocking init (a peer that never joins is a timeout, not a hang). */
-static int init_comm(const comm_info *c, ncclUniqueId id, double timeout_s)
+static int init_comm(comm_nccl *nc, const comm_info *c, ncclUniqueId id, double timeout_s)
 {
     ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
     config.blocking = 0;
-    NCCL_TRY(ncclCommInitRankConfig(&nc.comm, c->size, id, c->rank, &config),
+    NCCL_TRY(ncclCommInitRankConfig(&nc->comm, c->size, id, c->rank, &config),
              "communicator init");
-    nc.has_comm = 1;
-    return wait_ready(timeout_s);
+    nc->has_comm = 1;
+    return wait_settled(nc, "communicator init", timeout_s);
 }
 
-int comm_nccl_init(const comm_info *c, void *compute_stream, double timeout_s)
+comm_nccl *comm_nccl_open(const comm_info *c, void *compute_stream, double timeout_s)
 {
     ncclUniqueId id;
     if (share_unique_id(c, &id) != 0)
-        return -1;
-    nc.compute = (cudaStream_t)compute_stream;
-    if (comm_agree_error(create_streams() != 0) != 0 ||
-        comm_agree_error(init_comm(c, id, timeout_s) != 0) != 0) {
-        comm_nccl_free();
-        return -1;
+        return NULL;
+    comm_nccl *nc = xcalloc(1, sizeof *nc, "NCCL communicator");
+    nc->compute = (cudaStream_t)compute_stream;
+    if (comm_agree_error(create_streams(nc) != 0) != 0 ||
+        comm_agree_error(init_comm(nc, c, id, timeout_s) != 0) != 0) {
+        comm_nccl_close(nc);
+        return NULL;
     }
-    nc.open = 1;
+    return nc;
+}
+
+/* The group of sums, on nc->stream. */
+static int enqueue_sums(comm_nccl *nc, float *dev, size_t n, double *loss, double timeout_s)
+{
+    NCCL_TRY(ncclGroupStart(), "group start");
+    NCCL_TRY(ncclAllReduce(dev, dev, n, ncclFloat, ncclSum, nc->comm, nc->stream),
+             "all-reduce");
+    if (loss)
+        NCCL_TRY(ncclAllReduce(loss, loss, 1, ncclDouble, ncclSum, nc->comm, nc->stream),
+                 "all-reduce of the loss");
+    NCCL_TRY(ncclGroupEnd(), "group end");
+    return wait_settled(nc, "all-reduce", timeout_s);
+}
+
+int comm_nccl_sum(comm_nccl *nc, float *dev, size_t n, double *loss, double timeout_s)
+{
+    assert(nc && dev);
+    if (!nc->has_comm)
+        return error_set("NCCL communicator is not open (aborted after an earlier failure)");
+    CUDA_TRY(cudaEventRecord(nc->grads_ready, nc->compute), "event record");
+    CUDA_TRY(cudaStreamWaitEvent(nc->stream, nc->grads_ready, 0), "stream wait");
+    if (enqueue_sums(nc, dev, n, loss, timeout_s) != 0)
+        return -1;
+    CUDA_TRY(cudaEventRecord(nc->summed, nc->stream), "event record");
+    CUDA_TRY(cudaStreamWaitEvent(nc->compute, nc->summed, 0), "stream wait");
     return 0;
 }
 
-/* Waits for the all-reduce, watching for a failed peer and the timeout. */
-static int nccl_wait(double timeout_s)
+int comm_nccl_check(comm_nccl *nc)
 {
-    double t0 = os_now();
-    struct timespec pause = {0, 100000}; /* 0.1 ms */
-    for (;;) {
-        ncclResult_t st = comm_state();
-        if (st != ncclSuccess && st != ncclInProgress)
-            return abort_with("NCCL all-reduce failed: %s (a peer rank died?)",
-                              ncclGetErrorString(st), 0);
-        cudaError_t q = cudaStreamQuery(nc.stream);
-        if (q == cudaSuccess && st == ncclSuccess)
-            return 0;
-        if (q != cudaSuccess && q != cudaErrorNotReady)
-            CUDA_TRY(q, "all-reduce stream");
-        if (os_now() - t0 > timeout_s)
-            return abort_with("NCCL all-reduce did not finish in %.0f s: a peer rank died or "
-                              "hangs; ending the job",
-                              NULL, timeout_s);
-        nanosleep(&pause, NULL);
-    }
+    assert(nc);
+    if (!nc->has_comm)
+        return error_set("NCCL communicator is not open (aborted after an earlier failure)");
+    ncclResult_t st = comm_state(nc);
+    if (st == ncclSuccess || st == ncclInProgress)
+        return 0;
+    abort_comm(nc);
+    return error_set("NCCL all-reduce failed: %s (a peer rank died?)", ncclGetErrorString(st));
 }
 
-int comm_nccl_allreduce(float *dev, size_t n, double timeout_s)
+void comm_nccl_close(comm_nccl *nc)
 {
-    if (!nc.open)
-        return error_set("NCCL communicator is not open");
-    CUDA_TRY(cudaEventRecord(nc.grads_ready, nc.compute), "event record");
-    CUDA_TRY(cudaStreamWaitEvent(nc.stream, nc.grads_ready, 0), "stream wait");
-    NCCL_TRY(ncclAllReduce(dev, dev, n, ncclFloat, ncclSum, nc.comm, nc.stream), "all-reduce");
-    return nccl_wait(timeout_s);
-}
-
-void comm_nccl_free(void)
-{
-    if (nc.has_comm)
-        ncclCommDestroy(nc.comm);
-    if (nc.has_event)
-        cudaEventDestroy(nc.grads_ready);
-    if (nc.has_stream)
-        cudaStreamDestroy(nc.stream);
-    nc.has_comm = nc.has_event = nc.has_stream = nc.open = 0;
+    if (!nc)
+        return;
+    if (nc->has_comm)
+        ncclCommDestroy(nc->comm);
+    if (nc->has_summed)
+        cudaEventDestroy(nc->summed);
+    if (nc->has_ready)
+        cudaEventDestroy(nc->grads_ready);
+    if (nc->has_stream)
+        cudaStreamDestroy(nc->stream);
+    free(nc);
 }

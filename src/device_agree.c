@@ -1,19 +1,18 @@
 /* device_agree.c — the collective agreement on device kind and NCCL (see device_agree.h). */
 #include "device_agree.h"
 
+#include "comm_grads.h"
 #include "error.h"
 #include "gpu_fake.h"
-#ifdef CHARNN_WITH_CUDA
-#include "cuda_probe.h"
-#endif
 
 #include <stdlib.h>
 #include <string.h>
 
 enum { UUID_BYTES = 16 };
 
-/* This rank's view: whether it computes on a GPU, and that GPU's UUID. */
-static int my_view(const comm_info *c, const char *device, int *on_gpu,
+/* This rank's view: whether it computes on a GPU, and that GPU's UUID
+ * (the backend's, through its extras). */
+static int my_view(const comm_info *c, const char *device, const backend *be, int *on_gpu,
                    unsigned char uuid[UUID_BYTES], int *fake)
 {
     gpu_fake_view v;
@@ -31,10 +30,8 @@ static int my_view(const comm_info *c, const char *device, int *on_gpu,
         memcpy(uuid, v.uuid, UUID_BYTES);
         return 0;
     }
-#ifdef CHARNN_WITH_CUDA
     if (*on_gpu)
-        return cuda_probe_uuid(uuid);
-#endif
+        return be->extras->device_uuid(be, uuid);
     return 0;
 }
 
@@ -60,12 +57,12 @@ static int node_shares_gpu(const comm_info *c, const unsigned char uuid[UUID_BYT
     return shared;
 }
 
-int device_agree(const comm_info *c, const char *device, int on_gpu, device_plan *out)
+int device_agree(const comm_info *c, const char *device, const backend *be, device_plan *out)
 {
     unsigned char uuid[UUID_BYTES];
-    int gpu = on_gpu, fake = 0;
+    int gpu = backend_on_device(be), fake = 0;
     memset(out, 0, sizeof *out);
-    if (comm_agree_error(my_view(c, device, &gpu, uuid, &fake) != 0) != 0)
+    if (comm_agree_error(my_view(c, device, be, &gpu, uuid, &fake) != 0) != 0)
         return -1;
     out->fake = comm_or(fake) != 0;
     int kinds = comm_or(gpu ? 2 : 1);
@@ -80,13 +77,9 @@ int device_agree(const comm_info *c, const char *device, int on_gpu, device_plan
     if (!out->gpu || c->size == 1)
         return 0;
     int shared = comm_or(node_shares_gpu(c, uuid));
-#ifdef CHARNN_WITH_NCCL
-    int have_nccl = 1;
-#else
-    int have_nccl = out->fake;
-    if (!shared && c->rank == 0)
+    int have_nccl = comm_grads_have_nccl() || out->fake;
+    if (!comm_grads_have_nccl() && !shared && c->rank == 0)
         warn_print("built without NCCL: GPU gradients are summed through host memory over MPI");
-#endif
     out->nccl = !shared && have_nccl;
     return 0;
 }

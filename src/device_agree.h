@@ -12,6 +12,7 @@
 #ifndef CHARNN_DEVICE_AGREE_H
 #define CHARNN_DEVICE_AGREE_H
 
+#include "backend.h"
 #include "comm.h"
 
 typedef struct {
@@ -22,9 +23,10 @@ typedef struct {
 } device_plan;
 
 /* Collective over all ranks, after backend_select: `device` is the --device
- * option, on_gpu whether this rank's backend is a GPU one. 0 with *out
- * filled, the same on every rank; -1 on every rank with the same error. */
-int device_agree(const comm_info *c, const char *device, int on_gpu, device_plan *out);
+ * option, `be` this rank's backend (on a GPU when backend_on_device; the
+ * GPU's UUID from its extras). 0 with *out filled, the same on every rank;
+ * -1 on every rank with the same error. */
+int device_agree(const comm_info *c, const char *device, const backend *be, device_plan *out);
 
 /* "cpu", "gpu, NCCL" or "gpu, host MPI" (for messages). */
 const char *device_plan_name(const device_plan *p);

@@ -11,8 +11,15 @@
 #define CHARNN_PARAMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum { CELL_LSTM = 0, CELL_GRU = 1, CELL_RNN = 2 } cell_kind;
+
+/* The largest model charnn builds, trains (--hidden, --layers) or reads
+ * from a checkpoint (checkpoint.h): the one place these limits live. */
+#define PARAM_MAX_VOCAB ((uint64_t)1 << 21)
+#define PARAM_MAX_HIDDEN 65536u
+#define PARAM_MAX_LAYERS 64u
 
 /* Gates per cell: 4, 3, 1. */
 size_t cell_gates(cell_kind k);

@@ -2,6 +2,7 @@
 #include "train_opts.h"
 
 #include "newline.h"
+#include "params.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -37,12 +38,13 @@ static const opt_spec train_specs[] = {
     {.name = "cell", .type = OPT_CHOICE, TRAIN_TEXT(cell), .def = "lstm", .flags = OPT_ARCH,
      .choices = "lstm|gru|rnn", .help = "recurrent cell"},
     {.name = "hidden", .type = OPT_SIZE, .offset = TRAIN_FIELD(hidden), .def = "512", .min = 1,
-     .max = 65536, .flags = OPT_ARCH, .metavar = "H", .help = "hidden units per layer"},
+     .max = PARAM_MAX_HIDDEN, .flags = OPT_ARCH, .metavar = "H", .help = "hidden units per layer"},
     {.name = "layers", .type = OPT_SIZE, .offset = TRAIN_FIELD(layers), .def = "2", .min = 1,
-     .max = 64, .flags = OPT_ARCH, .metavar = "L", .help = "recurrent layers"},
+     .max = PARAM_MAX_LAYERS, .flags = OPT_ARCH, .metavar = "L", .help = "recurrent layers"},
     {.name = "dropout", .type = OPT_REAL, .offset = TRAIN_FIELD(dropout), .def = "0.5",
      .min = 0, .max = 1, .flags = OPT_MAX_EXCL, .metavar = "P",
-     .help = "dropout probability between layers"},
+     .help = "dropout probability of each layer's output (between layers, and the top "
+             "layer's before the decoder)"},
     /* batching */
     {.name = "batch", .type = OPT_SIZE, .offset = TRAIN_FIELD(batch), .def = "100", .min = 1,
      .max = 1e7, .flags = OPT_ARCH, .metavar = "N",
@@ -105,3 +107,11 @@ void train_opts_table(opt_table *t, train_options *o, unsigned char *set)
 }
 
 size_t train_opts_count(void) { return sizeof train_specs / sizeof train_specs[0]; }
+
+int train_opts_given(train_options *o, const unsigned char *set, const char *name)
+{
+    opt_table t;
+    train_opts_table(&t, o, (unsigned char *)set);
+    const opt_spec *s = opts_find(&t, name);
+    return s && set[s - t.specs];
+}

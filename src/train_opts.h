@@ -51,5 +51,7 @@ typedef struct {
 void train_opts_table(opt_table *t, train_options *o, unsigned char *set);
 /* Number of specs in the table (size of the `set` array). */
 size_t train_opts_count(void);
+/* 1 when option `name` was given (set[] marks it: command line or --config). */
+int train_opts_given(train_options *o, const unsigned char *set, const char *name);
 
 #endif
