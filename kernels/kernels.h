@@ -8,6 +8,7 @@
  * semantics are those of the same-named primitive in src/backend.h. */
 
 #include "adam_math.h"
+#include "params.h"
 
 #include <cuda_runtime_api.h>
 #include <stddef.h>
@@ -17,8 +18,16 @@
 extern "C" {
 #endif
 
-/* cell kinds: the values of cell_kind in src/params.h */
+/* cell kinds: the values of cell_kind in src/params.h (checked below) */
 enum { K_CELL_LSTM = 0, K_CELL_GRU = 1, K_CELL_RNN = 2 };
+#ifdef __cplusplus
+#define K_STATIC_ASSERT static_assert
+#else
+#define K_STATIC_ASSERT _Static_assert
+#endif
+K_STATIC_ASSERT(K_CELL_LSTM == (int)CELL_LSTM && K_CELL_GRU == (int)CELL_GRU &&
+                    K_CELL_RNN == (int)CELL_RNN,
+                "K_CELL_* must be the values of cell_kind (src/params.h)");
 
 /* reduce.cu */
 cudaError_t k_fill_rows(cudaStream_t s, float *out, const float *bias, size_t rows,

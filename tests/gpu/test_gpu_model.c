@@ -217,8 +217,11 @@ static void test_topk_nan(size_t v, size_t k)
     free(vg);
 }
 
-/* NCCL on one rank (builds with MPI and NCCL): init agreed on, a sum over
- * one rank leaves the buffer bitwise as it was, and the stream and event go */
+/* NCCL on one rank (builds with MPI and NCCL): a communicator object opened
+ * on the backend's stream (its extras), sums of a gradient and a loss
+ * queued after an upload on that stream and read back after it (the
+ * events order them; the sum over one rank leaves both bitwise as they
+ * were), the async check clean, and the object closed. */
 static void test_nccl_one_rank(const comm_info *c)
 {
 #ifdef CHARNN_WITH_NCCL
@@ -226,18 +229,27 @@ static void test_nccl_one_rank(const comm_info *c)
     real *h = zalloc(n * sizeof *h), *back = zalloc(n * sizeof *back);
     for (size_t i = 0; i < n; i++)
         h[i] = (real)rng_uniform(8, 1, 0, 0, (uint32_t)i);
+    double loss = 1234.5, loss_back = 0;
     real *d = gpu->alloc(gpu, n * sizeof *d, "NCCL buffer");
-    gpu->upload(gpu, d, h, n * sizeof *h);
-    int ok = comm_nccl_init(c, backend_cuda_stream(gpu), 60) == 0;
-    check(ok, "NCCL one-rank init", error_message(), 0);
-    for (int k = 0; ok && k < 3; k++)
-        ok = comm_nccl_allreduce(d, n, 60) == 0;
+    double *dl = gpu->alloc(gpu, sizeof *dl, "NCCL loss");
+    comm_nccl *nc = comm_nccl_open(c, gpu->extras->stream(gpu), 60);
+    check(nc != NULL, "NCCL one-rank init", error_message(), 0);
+    int ok = nc != NULL;
+    for (int k = 0; ok && k < 3; k++) {
+        gpu->upload(gpu, d, h, n * sizeof *h);
+        gpu->upload(gpu, dl, &loss, sizeof loss);
+        ok = comm_nccl_sum(nc, d, n, dl, 60) == 0;
+    }
     check(ok, "NCCL one-rank all-reduce", error_message(), 0);
     gpu->download(gpu, back, d, n * sizeof *back);
+    gpu->download(gpu, &loss_back, dl, sizeof loss_back);
+    check(ok && comm_nccl_check(nc) == 0, "NCCL one-rank async check", error_message(), 0);
     check(memcmp(h, back, n * sizeof *h) == 0, "NCCL one-rank all-reduce", "changed the data", 1);
-    comm_nccl_free();
-    comm_nccl_free(); /* idempotent */
+    check(loss_back == loss, "NCCL one-rank loss sum", "changed the loss", loss_back);
+    comm_nccl_close(nc);
+    comm_nccl_close(NULL); /* a no-op */
     gpu->free(gpu, d);
+    gpu->free(gpu, dl);
     free(h);
     free(back);
 #else
