@@ -74,6 +74,11 @@ typedef struct {
     int (*device_uuid)(const backend *be, unsigned char uuid[16]);
     /* times the host has waited for the device (tests count them) */
     size_t (*host_waits)(const backend *be);
+    /* page-locked host memory of `bytes` for staging copies (full-speed
+     * transfers), or NULL when it cannot be had (use malloc'ed memory then);
+     * host_unpin frees it */
+    void *(*host_pin)(const backend *be, size_t bytes);
+    void (*host_unpin)(const backend *be, void *p);
 } backend_extras;
 
 /* A new primitive goes in BACKEND_PRIMITIVES (below) too, so that every

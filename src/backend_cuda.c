@@ -391,10 +391,29 @@ static int cuda_device_uuid(const backend *be, unsigned char uuid[16])
     return cuda_probe_uuid(uuid);
 }
 
+static void *cuda_host_pin(const backend *be, size_t bytes)
+{
+    void *p = NULL;
+    (void)be;
+    if (cudaMallocHost(&p, bytes ? bytes : 1) == cudaSuccess)
+        return p;
+    cudaGetLastError(); /* not sticky: the caller falls back to pageable memory */
+    return NULL;
+}
+
+static void cuda_host_unpin(const backend *be, void *p)
+{
+    (void)be;
+    if (p)
+        cudaCheck(cudaFreeHost(p));
+}
+
 /* The extras (backend.h), reached through the table by the orchestration. */
 const backend_extras backend_cuda_extras = {
     .set_tf32 = backend_cuda_tf32,
     .stream = backend_cuda_stream,
     .device_uuid = cuda_device_uuid,
     .host_waits = backend_cuda_host_waits,
+    .host_pin = cuda_host_pin,
+    .host_unpin = cuda_host_unpin,
 };

@@ -2,7 +2,6 @@
 #include "comm_grads.h"
 
 #include "error.h"
-#include "host_buffer.h"
 #ifdef CHARNN_WITH_NCCL
 #include "comm_nccl.h"
 #endif
@@ -32,11 +31,20 @@ static const comm_grads_ops host_ops = {.name = "host", .sum = host_sum};
 
 /* ---- staged: device buffers through one pinned host buffer ---- */
 
+typedef struct {
+    real *host; /* (n) the gradient on the host */
+    int pinned; /* host from be->extras->host_pin, else malloc */
+} staging;
+
 static int staged_open(comm_grads *g)
 {
-    host_buffer *b = xcalloc(1, sizeof *b, "gradient staging buffer");
-    host_buffer_alloc(b, g->n * sizeof(real), "gradient staging buffer");
-    g->state = b;
+    const backend *be = g->be;
+    staging *st = xcalloc(1, sizeof *st, "gradient staging buffer");
+    st->host = be->extras->host_pin(be, g->n * sizeof(real));
+    st->pinned = st->host != NULL;
+    if (!st->pinned)
+        st->host = xmalloc(g->n * sizeof(real), "gradient staging buffer");
+    g->state = st;
     return 0;
 }
 
@@ -44,7 +52,7 @@ static int staged_open(comm_grads *g)
 static void staged_sum(comm_grads *g, real *grads, double *loss)
 {
     const backend *be = g->be;
-    real *host = ((host_buffer *)g->state)->p;
+    real *host = ((staging *)g->state)->host;
     double sum;
     be->download(be, &sum, loss, sizeof sum);
     comm_allreduce_double(&sum, 1);
@@ -56,8 +64,12 @@ static void staged_sum(comm_grads *g, real *grads, double *loss)
 
 static void staged_close(comm_grads *g)
 {
-    host_buffer_free(g->state);
-    free(g->state);
+    staging *st = g->state;
+    if (st->pinned)
+        g->be->extras->host_unpin(g->be, st->host);
+    else
+        free(st->host);
+    free(st);
 }
 
 static const comm_grads_ops staged_ops = {
