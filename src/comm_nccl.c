@@ -1,4 +1,9 @@
-/* comm_nccl.c — NCCL sums of device buffers (see comm_nccl.h). */
+/* comm_nccl.c — NCCL sums of device buffers (see comm_nccl.h). A watchdog
+ * thread per communicator bounds a sum without the step waiting for it:
+ * once a second it asks whether the latest sum's event has completed, and
+ * aborts the communicator (which ends its kernels, so the step's read-back
+ * returns) when one has been pending longer than the timeout; the next
+ * comm_nccl_check then fails. */
 #include "comm_nccl.h"
 
 #include "error.h"
@@ -7,6 +12,7 @@
 #include <assert.h>
 #include <cuda_runtime_api.h>
 #include <nccl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +24,14 @@ struct comm_nccl {
     cudaEvent_t grads_ready; /* on compute: the gradient is complete */
     cudaEvent_t summed;      /* on stream: the sums are complete */
     int has_comm, has_stream, has_ready, has_summed;
+    int device;              /* the GPU (the watchdog's current device) */
+    double timeout_s;
+    /* the watchdog; `mu` guards comm, pending_since, timed_out and stop */
+    pthread_t watch;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    int has_watch, stop, timed_out;
+    double pending_since; /* when the latest sum was queued; 0: none pending */
 };
 
 #define NCCL_TRY(call, what)                                                               \
@@ -113,6 +127,50 @@ static int init_comm(comm_nccl *nc, const comm_info *c, ncclUniqueId id, double 
     return wait_settled(nc, "communicator init", timeout_s);
 }
 
+/* The watchdog's look at the latest sum (mu held): done, or pending past
+ * the timeout, when the communicator is aborted. */
+static void watch_once(comm_nccl *nc)
+{
+    if (nc->pending_since <= 0 || !nc->has_comm)
+        return;
+    cudaError_t q = cudaEventQuery(nc->summed);
+    if (q == cudaSuccess) {
+        nc->pending_since = 0;
+        return;
+    }
+    if (q == cudaErrorNotReady && os_now() - nc->pending_since <= nc->timeout_s)
+        return;
+    ncclCommAbort(nc->comm); /* its kernels end: the step's read-back returns */
+    nc->has_comm = 0;
+    nc->timed_out = 1;
+}
+
+static void *watchdog(void *arg)
+{
+    comm_nccl *nc = arg;
+    cudaSetDevice(nc->device);
+    pthread_mutex_lock(&nc->mu);
+    while (!nc->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&nc->wake, &nc->mu, &until);
+        if (!nc->stop)
+            watch_once(nc);
+    }
+    pthread_mutex_unlock(&nc->mu);
+    return NULL;
+}
+
+static int start_watchdog(comm_nccl *nc)
+{
+    CUDA_TRY(cudaGetDevice(&nc->device), "current device");
+    if (pthread_create(&nc->watch, NULL, watchdog, nc) != 0)
+        return error_set("NCCL watchdog thread: cannot start it");
+    nc->has_watch = 1;
+    return 0;
+}
+
 comm_nccl *comm_nccl_open(const comm_info *c, void *compute_stream, double timeout_s)
 {
     ncclUniqueId id;
@@ -120,8 +178,12 @@ comm_nccl *comm_nccl_open(const comm_info *c, void *compute_stream, double timeo
         return NULL;
     comm_nccl *nc = xcalloc(1, sizeof *nc, "NCCL communicator");
     nc->compute = (cudaStream_t)compute_stream;
+    nc->timeout_s = timeout_s;
+    pthread_mutex_init(&nc->mu, NULL);
+    pthread_cond_init(&nc->wake, NULL);
     if (comm_agree_error(create_streams(nc) != 0) != 0 ||
-        comm_agree_error(init_comm(nc, c, id, timeout_s) != 0) != 0) {
+        comm_agree_error(init_comm(nc, c, id, timeout_s) != 0) != 0 ||
+        comm_agree_error(start_watchdog(nc) != 0) != 0) {
         comm_nccl_close(nc);
         return NULL;
     }
@@ -141,9 +203,9 @@ static int enqueue_sums(comm_nccl *nc, float *dev, size_t n, double *loss, doubl
     return wait_settled(nc, "all-reduce", timeout_s);
 }
 
-int comm_nccl_sum(comm_nccl *nc, float *dev, size_t n, double *loss, double timeout_s)
+/* The sums queued between the two streams' events (mu held). */
+static int queue_sums(comm_nccl *nc, float *dev, size_t n, double *loss, double timeout_s)
 {
-    assert(nc && dev);
     if (!nc->has_comm)
         return error_set("NCCL communicator is not open (aborted after an earlier failure)");
     CUDA_TRY(cudaEventRecord(nc->grads_ready, nc->compute), "event record");
@@ -152,12 +214,25 @@ int comm_nccl_sum(comm_nccl *nc, float *dev, size_t n, double *loss, double time
         return -1;
     CUDA_TRY(cudaEventRecord(nc->summed, nc->stream), "event record");
     CUDA_TRY(cudaStreamWaitEvent(nc->compute, nc->summed, 0), "stream wait");
+    nc->pending_since = os_now(); /* the watchdog's from here */
     return 0;
 }
 
-int comm_nccl_check(comm_nccl *nc)
+int comm_nccl_sum(comm_nccl *nc, float *dev, size_t n, double *loss, double timeout_s)
 {
-    assert(nc);
+    assert(nc && dev);
+    pthread_mutex_lock(&nc->mu);
+    int rc = queue_sums(nc, dev, n, loss, timeout_s);
+    pthread_mutex_unlock(&nc->mu);
+    return rc;
+}
+
+/* comm_nccl_check with mu held. */
+static int check_locked(comm_nccl *nc)
+{
+    if (nc->timed_out)
+        return error_set("NCCL all-reduce did not finish in %.0f s: a peer rank died or hangs; "
+                         "ending the job", nc->timeout_s);
     if (!nc->has_comm)
         return error_set("NCCL communicator is not open (aborted after an earlier failure)");
     ncclResult_t st = comm_state(nc);
@@ -167,10 +242,28 @@ int comm_nccl_check(comm_nccl *nc)
     return error_set("NCCL all-reduce failed: %s (a peer rank died?)", ncclGetErrorString(st));
 }
 
+int comm_nccl_check(comm_nccl *nc)
+{
+    assert(nc);
+    pthread_mutex_lock(&nc->mu);
+    int rc = check_locked(nc);
+    pthread_mutex_unlock(&nc->mu);
+    return rc;
+}
+
 void comm_nccl_close(comm_nccl *nc)
 {
     if (!nc)
         return;
+    if (nc->has_watch) {
+        pthread_mutex_lock(&nc->mu);
+        nc->stop = 1;
+        pthread_cond_signal(&nc->wake);
+        pthread_mutex_unlock(&nc->mu);
+        pthread_join(nc->watch, NULL);
+    }
+    pthread_cond_destroy(&nc->wake);
+    pthread_mutex_destroy(&nc->mu);
     if (nc->has_comm)
         ncclCommDestroy(nc->comm);
     if (nc->has_summed)

@@ -1,8 +1,11 @@
 /* comm_nccl.h — sums of device buffers over NCCL, one GPU per rank: the
  * unique id is broadcast over MPI, the sums run on a stream of their own,
  * ordered with the backend's stream by events (no host wait for their
- * completion), and a failed peer is an error naming it instead of a silent
- * hang. Each communicator is an object of its own (no file-scope state).
+ * completion), and a failed or stuck peer is an error naming it instead of
+ * a silent hang: a watchdog thread of the communicator aborts it when a sum
+ * is still pending after timeout_s (the step's read-back then returns, and
+ * comm_nccl_check fails). Each communicator is an object of its own (no
+ * file-scope state).
  * Built only with both MPI and CUDA (CHARNN_WITH_NCCL); the trainer reaches
  * it through comm_grads.h. */
 #ifndef CHARNN_COMM_NCCL_H
@@ -34,10 +37,12 @@ int comm_nccl_sum(comm_nccl *nc, float *dev, size_t n, double *loss, double time
 
 /* The communicator's asynchronous error, checked once without waiting (call
  * it after a read-back that waited for the sums): 0, or -1 with an error
- * naming the failure after aborting the communicator. */
+ * naming the failure (a peer's error, or the watchdog's timeout) after
+ * aborting the communicator. */
 int comm_nccl_check(comm_nccl *nc);
 
-/* Destroys the communicator, its stream and events; NULL is a no-op. */
+/* Stops the watchdog, destroys the communicator, its stream and events;
+ * NULL is a no-op. */
 void comm_nccl_close(comm_nccl *nc);
 
 #endif
