@@ -108,6 +108,7 @@ static void test_step_is_its_parts(void **state)
     run_open(&b, 0.3, 5);
     size_t windows = a.tr.data.train.lay.windows, bytes = n_params(&a) * sizeof(real);
     assert_true(windows >= 2 && windows < 7); /* the steps cross an epoch's end */
+    assert_string_equal(comm_grads_name(&a.tr.net.grads), comm.size == 1 ? "single" : "host");
     for (uint64_t k = 0; k < 7; k++) {
         assert_int_equal(train_step(&a.tr), 0);
         double loss = step_by_hand(&b.tr, k);
