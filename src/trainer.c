@@ -126,8 +126,10 @@ static int setup(trainer *tr, unsigned char *set)
     if (backend_select(o->device, tr->comm->local_rank, &tr->be) != 0)
         return -1;
 #ifdef CHARNN_WITH_CUDA
-    if (tr->be != backend_cpu())
+    if (tr->be != backend_cpu()) {
         backend_cuda_tf32(tr->be, o->tf32);
+        backend_cuda_rnn_kernel(tr->be, strcmp(o->rnn_kernel, "persistent") == 0);
+    }
 #endif
     if (load_data(tr, given_vf, given_enc, given_nl) != 0) /* the path may be the checkpoint's */
         return tr->resumed && !given_data
