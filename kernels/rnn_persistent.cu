@@ -314,6 +314,18 @@ static cudaError_t launch(cudaStream_t s, const k_rnn_plan_t *p, int backward, r
     return err != cudaSuccess ? err : cudaGetLastError();
 }
 
+/* the arguments both directions share */
+static rnn_args args_of(int cell, size_t m, size_t b, size_t h, const float *w_hh)
+{
+    rnn_args a = {};
+    a.cell = cell;
+    a.m = (int)m;
+    a.b = (int)b;
+    a.h = (int)h;
+    a.w_hh = w_hh;
+    return a;
+}
+
 extern "C" cudaError_t k_rnn_fwd_persistent(cudaStream_t s, const k_rnn_plan_t *p, int cell,
                                             size_t m, size_t b, size_t h, const float *w_hh,
                                             const float *b_hh, const float *xg, float *hs,
@@ -321,12 +333,7 @@ extern "C" cudaError_t k_rnn_fwd_persistent(cudaStream_t s, const k_rnn_plan_t *
 {
     if (m == 0)
         return cudaSuccess;
-    rnn_args a = {};
-    a.cell = cell;
-    a.m = (int)m;
-    a.b = (int)b;
-    a.h = (int)h;
-    a.w_hh = w_hh;
+    rnn_args a = args_of(cell, m, b, h, w_hh);
     a.b_hh = b_hh;
     a.xg = xg;
     a.hs = hs;
@@ -343,13 +350,8 @@ extern "C" cudaError_t k_rnn_bwd_persistent(cudaStream_t s, const k_rnn_plan_t *
 {
     if (m == 0)
         return cudaSuccess;
-    rnn_args a = {};
-    a.cell = cell;
-    a.m = (int)m;
-    a.b = (int)b;
-    a.h = (int)h;
-    a.w_hh = w_hh;
-    a.act = (float *)act;
+    rnn_args a = args_of(cell, m, b, h, w_hh);
+    a.act = (float *)act; /* read only in the backward */
     a.hs = (float *)hs;
     a.cs = (float *)cs;
     a.dy = dy;

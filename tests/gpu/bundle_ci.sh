@@ -8,17 +8,9 @@
 # machine, pass; then the bundle-built charnn-train trains a few CPU steps. Skips (77) when apt-get cannot download (no network, not Debian).
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || skip "not a Debian machine"
+. "$CHARNN_SOURCE/tests/gpu/bundle_lib.sh"
 B=$CHARNN_BUILD/gpu-bundle
-rc=0
-CHARNN_GPU_DEB_CACHE=$CHARNN_BUILD/gpu-debs "$CHARNN_SOURCE/tests/gpu/prepare-bundle" "$B" \
-    >"$WORK/prepare.log" 2>&1 || rc=$?
-if [ $rc != 0 ]; then
-    cat "$WORK/prepare.log"
-    grep -q "apt-get download .* failed" "$WORK/prepare.log" && skip "apt-get download failed (offline?)"
-    fail "prepare-bundle: exit $rc"
-fi
-tail -1 "$WORK/prepare.log"
+make_bundle "$B"
 size=$(du -sm "$B" | cut -f1)
 [ "$size" -le 60 ] || fail "the bundle is $size MiB: over what a device run can carry (64 MiB)"
 # the check itself: it builds, then finds no GPU here (exit 3, saying why)

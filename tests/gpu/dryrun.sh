@@ -21,17 +21,10 @@
 # offline with nothing cached; not Debian).
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || skip "not a Debian machine"
+. "$CHARNN_SOURCE/tests/gpu/bundle_lib.sh"
 CHECK=$CHARNN_SOURCE/tests/gpu/check
 B=$CHARNN_BUILD/gpu-dryrun-bundle
-rc=0
-CHARNN_GPU_DEB_CACHE=$CHARNN_BUILD/gpu-debs "$CHARNN_SOURCE/tests/gpu/prepare-bundle" "$B" \
-    >"$WORK/prepare.log" 2>&1 || rc=$?
-if [ $rc != 0 ]; then
-    cat "$WORK/prepare.log"
-    grep -q "apt-get download .* failed" "$WORK/prepare.log" && skip "apt-get download failed (offline?)"
-    fail "prepare-bundle: exit $rc"
-fi
+make_bundle "$B"
 
 # ---- 2. the dry run ----
 OUT=$WORK/out
