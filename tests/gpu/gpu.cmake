@@ -19,6 +19,19 @@ target_link_libraries(test_rnn_persistent PRIVATE charnn_gpu_skip charnn_core ${
 add_test(NAME gpu.rnn_persistent COMMAND test_rnn_persistent)
 set_tests_properties(gpu.rnn_persistent PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 600)
 
+# the same kernels' source on the host (tests/gpu/cuda_emulator.h: a POSIX
+# thread per GPU thread, real barriers) against the CPU backend: no GPU needed
+enable_language(CXX)
+find_package(Threads REQUIRED)
+add_executable(test_rnn_emulated ${CMAKE_CURRENT_LIST_DIR}/test_rnn_emulated.cc)
+target_include_directories(test_rnn_emulated PRIVATE ${PROJECT_SOURCE_DIR}/kernels
+  ${CMAKE_CURRENT_LIST_DIR})
+target_compile_features(test_rnn_emulated PRIVATE cxx_std_17)
+target_compile_options(test_rnn_emulated PRIVATE -Wall -Wextra -Wno-unknown-pragmas)
+target_link_libraries(test_rnn_emulated PRIVATE charnn_core Threads::Threads)
+add_test(NAME gpu_emulated.rnn_persistent COMMAND test_rnn_emulated)
+set_tests_properties(gpu_emulated.rnn_persistent PROPERTIES LABELS unit TIMEOUT 300)
+
 # standalone (no charnn_core: the device check's dry run builds only this)
 add_executable(gpu_probe ${CMAKE_CURRENT_LIST_DIR}/gpu_probe.c ${CMAKE_CURRENT_LIST_DIR}/gpu_skip.c
   ${PROJECT_SOURCE_DIR}/src/cuda_probe.c ${PROJECT_SOURCE_DIR}/src/error.c)
