@@ -55,20 +55,22 @@ cudaError_t k_cell_bwd(cudaStream_t s, int cell, size_t b, size_t h, const float
                        float *dhg);
 
 /* rnn_persistent.cu: a layer's window as one cooperative kernel (forward,
- * and backward), FP32 whatever the TF32 setting: the launch shape for
- * (cell, rows b, hidden h) on the current device, from the occupancy query */
+ * and backward), its per-step GEMM in FP32 or on TF32 tensor cores: the
+ * launch shape for (cell, rows b, hidden h, tf32) on the current device,
+ * from the occupancy query */
 typedef struct {
     int units;         /* hidden units per block */
     int blocks;        /* ceil(h / units): all co-resident */
     int threads;       /* per block */
     int rows_per_pass; /* rows of the block's GEMM per pass */
     int resident;      /* blocks the device can hold at once with this shape */
+    int tf32;          /* the GEMM on TF32 tensor cores (asked for, and compute capability >= 8) */
     size_t smem;       /* dynamic shared memory per block (bytes) */
 } k_rnn_plan_t;
 /* cudaErrorCooperativeLaunchTooLarge when no grid of this shape can be
  * co-resident (W_hh's slices too large for shared memory), cudaErrorNotSupported
  * when the device has no cooperative launch */
-cudaError_t k_rnn_plan(int cell, int backward, size_t b, size_t h, k_rnn_plan_t *plan);
+cudaError_t k_rnn_plan(int cell, int backward, int tf32, size_t b, size_t h, k_rnn_plan_t *plan);
 /* backend.h's rnn_fwd: hs/cs slots 1..m and act from slot 0 */
 cudaError_t k_rnn_fwd_persistent(cudaStream_t s, const k_rnn_plan_t *plan, int cell, size_t m,
                                  size_t b, size_t h, const float *w_hh, const float *b_hh,

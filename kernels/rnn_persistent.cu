@@ -8,40 +8,51 @@
 
 /* ---- the plan: units per block and shared memory, from the occupancy query ---- */
 
-static void *kernel_of(int backward)
+static const void *kernel_of(int backward, int tf32)
 {
-    return backward ? (void *)rnn_bwd_persistent : (void *)rnn_fwd_persistent;
+    if (backward)
+        return tf32 ? (const void *)rnn_bwd_persistent<1> : (const void *)rnn_bwd_persistent<0>;
+    return tf32 ? (const void *)rnn_fwd_persistent<1> : (const void *)rnn_fwd_persistent<0>;
 }
 
-extern "C" cudaError_t k_rnn_plan(int cell, int backward, size_t b, size_t h, k_rnn_plan_t *p)
+/* the device's multiprocessors, shared memory per block (opt-in) and
+ * compute capability; cudaErrorNotSupported without cooperative launch */
+static cudaError_t device_limits(int *sms, int *optin, int *major)
+{
+    int dev, coop = 0;
+    cudaError_t err = cudaGetDevice(&dev);
+    if (err == cudaSuccess)
+        err = cudaDeviceGetAttribute(sms, cudaDevAttrMultiProcessorCount, dev);
+    if (err == cudaSuccess)
+        err = cudaDeviceGetAttribute(optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
+    if (err == cudaSuccess)
+        err = cudaDeviceGetAttribute(major, cudaDevAttrComputeCapabilityMajor, dev);
+    if (err == cudaSuccess)
+        err = cudaDeviceGetAttribute(&coop, cudaDevAttrCooperativeLaunch, dev);
+    return err != cudaSuccess ? err : coop ? cudaSuccess : cudaErrorNotSupported;
+}
+
+extern "C" cudaError_t k_rnn_plan(int cell, int backward, int tf32, size_t b, size_t h,
+                                  k_rnn_plan_t *p)
 {
     memset(p, 0, sizeof *p);
     if (b == 0 || h == 0 || h > (1u << 20) || b > (1u << 24))
         return cudaErrorInvalidValue;
-    int dev, sms, optin;
-    cudaError_t err = cudaGetDevice(&dev);
-    if (err == cudaSuccess)
-        err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-    if (err == cudaSuccess)
-        err = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
-    int coop = 0;
-    if (err == cudaSuccess)
-        err = cudaDeviceGetAttribute(&coop, cudaDevAttrCooperativeLaunch, dev);
+    int sms, optin, major;
+    cudaError_t err = device_limits(&sms, &optin, &major);
     if (err != cudaSuccess)
         return err;
-    if (!coop)
-        return cudaErrorNotSupported;
-    int G = gates_of(cell), H = (int)h, k = backward ? G * H : H;
-    const void *fn = kernel_of(backward);
+    tf32 = tf32 && major >= 8; /* tensor-core TF32 from Ampere on */
+    int G = gates_of(cell), H = (int)h;
+    const void *fn = kernel_of(backward, tf32);
     /* the fewest units per block whose grid can be co-resident (one grid
      * barrier per step wants as many blocks as there are multiprocessors) */
     for (int nu = (H + sms - 1) / sms; nu <= H; nu++) {
         int nc = backward ? nu : G * nu;
         if (nc > P_THREADS)
             break;
-        int lanes = P_THREADS / nc;
-        int rp = (int)b < lanes * P_RPT ? (int)b : lanes * P_RPT;
-        size_t smem = smem_bytes(nc, k, rp);
+        int rp = gemm_rows_per_pass(tf32, nc, (int)b);
+        size_t smem = sizeof(float) * gemm_smem_floats(rnn_layout(tf32, backward, cell, nu, H, rp));
         if (smem > (size_t)optin)
             break;
         int blocks = (H + nu - 1) / nu, per_sm = 0;
@@ -57,6 +68,7 @@ extern "C" cudaError_t k_rnn_plan(int cell, int backward, size_t b, size_t h, k_
             p->rows_per_pass = rp;
             p->smem = smem;
             p->resident = per_sm * sms;
+            p->tf32 = tf32;
             return cudaSuccess;
         }
     }
@@ -67,7 +79,7 @@ static cudaError_t launch(cudaStream_t s, const k_rnn_plan_t *p, int backward, r
 {
     a.nu = p->units;
     a.rp = p->rows_per_pass;
-    const void *fn = kernel_of(backward);
+    const void *fn = kernel_of(backward, p->tf32);
     cudaError_t err = cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                            (int)p->smem);
     if (err != cudaSuccess)

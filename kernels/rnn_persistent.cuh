@@ -1,6 +1,7 @@
 /* rnn_persistent.cuh — the device code of rnn_persistent.cu: the recurrence
- * of a window as one persistent cooperative kernel per direction (FP32): the GPU twin of src/backend_cpu_rnn.c, with
- * a block where the CPU has a thread. Block k owns hidden units
+ * of a window as one persistent cooperative kernel per direction, FP32 or
+ * TF32 (the block GEMM: rnn_block_gemm.cuh): the GPU twin of
+ * src/backend_cpu_rnn.c, with a block where the CPU has a thread. Block k owns hidden units
  * [k*nu, (k+1)*nu) for all rows and all steps:
  *   forward   its G*nu rows of W_hh (every gate of its units) sit in shared
  *             memory for the whole window (pack_weights); a step is the
@@ -13,7 +14,7 @@
  *             of dh_{t-1} from all of dhg_t (the CPU's per-thread cpu_gemm
  *             on w_hh + u0); dh_rec and dc are read and written by the block
  *             that owns them only.
- * Each output element is computed by one thread in a fixed order: the
+ * Each output element is computed by one thread (a warp's tile in TF32) in a fixed order: the
  * results are the same bits on every run (and depend on nu, fixed by the
  * shape and the GPU's multiprocessor count). The bias and weight gradients
  * are summed after the kernel, as on the stepwise path. */
@@ -21,6 +22,7 @@
 #define CHARNN_RNN_PERSISTENT_CUH
 
 #include "cell_math.h"
+#include "rnn_block_gemm.cuh"
 
 /* K_CELL_* (kernels.h), and under nvcc the CUDA runtime and cooperative
  * groups; tests/gpu/cuda_emulator.h provides these (and the block's dynamic
@@ -30,12 +32,8 @@
 
 #include <cooperative_groups.h>
 namespace cg = cooperative_groups;
-#define K_DYNAMIC_SMEM(name) extern __shared__ float name[]
+#define K_DYNAMIC_SMEM(name) extern __shared__ __align__(128) float name[]
 #endif
-
-#define P_THREADS 256 /* threads per block */
-#define P_KC 64       /* the K chunk of the block's GEMM staged in shared memory */
-#define P_RPT 8       /* rows per thread and pass, at most */
 
 /* the arguments of both kernels (by value) */
 struct rnn_args {
@@ -50,75 +48,32 @@ struct rnn_args {
     float *dh_rec, *dc, *dxg, *dhg;
 };
 
-__host__ __device__ static inline int gates_of(int cell) { return cell == K_CELL_LSTM ? 4 : cell == K_CELL_GRU ? 3 : 1; }
-__host__ __device__ static inline int act_of(int cell) { return cell == K_CELL_RNN ? 1 : 4; }
-/* row stride of the resident weights: K rounded up to P_KC (zero padded) plus 1
- * (odd: the columns of a warp fall in different banks) */
-__host__ __device__ static inline int w_stride(int k) { return (k + P_KC - 1) / P_KC * P_KC + 1; }
-
-/* Shared memory of a block: the resident weights (nc x w_stride(k)), the
- * staged input chunk (rp x (P_KC + 1)) and the GEMM's output (rp x nc). */
-static size_t smem_bytes(int nc, int k, int rp)
+__host__ __device__ static inline int gates_of(int cell)
 {
-    return sizeof(float) * ((size_t)nc * w_stride(k) + (size_t)rp * (P_KC + 1) + (size_t)rp * nc);
+    return cell == K_CELL_LSTM ? 4 : cell == K_CELL_GRU ? 3 : 1;
 }
+__host__ __device__ static inline int act_of(int cell) { return cell == K_CELL_RNN ? 1 : 4; }
 
-/* out[r][c] = sum_k in[r0 + r][k] * ws[c][k] for r < rows (<= rp), c < nc:
- * thread (c = tid % nc, row lane tid / nc) owns rows lane, lane + lanes, ...
- * (at most P_RPT), summing k in increasing order. `in` has row stride ld. */
-__device__ static void block_gemm(const float *in, int ld, int k, int r0, int rows,
-                                  const float *ws, int nc, float *stage, float *out)
+/* the block GEMM of a direction: forward nc = G*nu columns over k = H,
+ * backward nc = nu over k = G*H */
+__host__ __device__ static inline gemm_layout rnn_layout(int tf32, int backward, int cell, int nu,
+                                                         int h, int rp)
 {
-    int lanes = P_THREADS / nc, c = threadIdx.x % nc, lane = threadIdx.x / nc;
-    int ws_ld = w_stride(k);
-    bool active = lane < lanes;
-    float acc[P_RPT];
-#pragma unroll
-    for (int j = 0; j < P_RPT; j++)
-        acc[j] = 0.0f;
-    for (int k0 = 0; k0 < k; k0 += P_KC) {
-        __syncthreads(); /* the previous chunk is used up */
-        for (int e = threadIdx.x; e < rows * P_KC; e += P_THREADS) {
-            int r = e / P_KC, kk = e % P_KC;
-            stage[r * (P_KC + 1) + kk] = k0 + kk < k ? in[(size_t)(r0 + r) * ld + k0 + kk] : 0.0f;
-        }
-        __syncthreads();
-        if (active) {
-            const float *w = ws + c * ws_ld + k0;
-#pragma unroll 4
-            for (int kk = 0; kk < P_KC; kk++) {
-                float wk = w[kk];
-#pragma unroll
-                for (int j = 0; j < P_RPT; j++) {
-                    int r = lane + j * lanes;
-                    if (r < rows)
-                        acc[j] = fmaf(stage[r * (P_KC + 1) + kk], wk, acc[j]);
-                }
-            }
-        }
-    }
-    if (active) {
-#pragma unroll
-        for (int j = 0; j < P_RPT; j++) {
-            int r = lane + j * lanes;
-            if (r < rows)
-                out[r * nc + c] = acc[j];
-        }
-    }
-    __syncthreads();
+    int G = gates_of(cell);
+    return backward ? gemm_layout_of(tf32, nu, G * h, rp) : gemm_layout_of(tf32, G * nu, h, rp);
 }
 
 /* the block's resident weights: forward, row c = g*nu + j is W_hh row
  * g*H + u0 + j (K = H); backward, row j is W_hh column u0 + j (K = G*H);
  * units past H are zero rows */
-__device__ static void load_weights(const rnn_args &a, int u0, float *ws, bool backward)
+__device__ static void load_weights(const rnn_args &a, const gemm_layout &L, int u0, float *ws,
+                                    bool backward)
 {
-    int G = gates_of(a.cell), H = a.h;
-    int nc = backward ? a.nu : G * a.nu, k = backward ? G * H : H, ld = w_stride(k);
-    for (int e = threadIdx.x; e < nc * ld; e += P_THREADS) {
+    int H = a.h, k = L.k, ld = L.ws_ld;
+    for (int e = threadIdx.x; e < L.nc_pad * ld; e += P_THREADS) {
         int c = e / ld, kk = e % ld;
         float v = 0.0f;
-        if (kk < k) {
+        if (kk < k && c < L.nc) {
             if (backward) {
                 if (u0 + c < H)
                     v = a.w_hh[(size_t)kk * H + u0 + c];
@@ -134,8 +89,8 @@ __device__ static void load_weights(const rnn_args &a, int u0, float *ws, bool b
 }
 
 /* the cell of (row r0 + r, unit u0 + j) at step t, from the block's GEMM output */
-__device__ static void fwd_cell(const rnn_args &a, const float *hg_s, int t, int r0, int r, int j,
-                                int u0)
+__device__ static void fwd_cell(const rnn_args &a, const float *hg_s, int ld, int t, int r0, int r,
+                                int j, int u0)
 {
     int G = gates_of(a.cell), A = act_of(a.cell), H = a.h, nu = a.nu, row = r0 + r, u = u0 + j;
     size_t bh = (size_t)a.b * H, e = (size_t)row * H + u;
@@ -145,7 +100,7 @@ __device__ static void fwd_cell(const rnn_args &a, const float *hg_s, int t, int
     for (int g = 0; g < 4; g++)
         if (g < G) {
             x[g] = xg[g * H + u];
-            hh[g] = hg_s[r * G * nu + g * nu + j];
+            hh[g] = hg_s[r * ld + g * nu + j];
             bb[g] = a.b_hh[g * H + u];
         }
     float *h_out = a.hs + (t + 1) * bh + e;
@@ -162,21 +117,21 @@ __device__ static void fwd_cell(const rnn_args &a, const float *hg_s, int t, int
             act_out[g * H + u] = act[g];
 }
 
-__global__ void __launch_bounds__(P_THREADS) rnn_fwd_persistent(rnn_args a)
+template <int TF32> __global__ void __launch_bounds__(P_THREADS) rnn_fwd_persistent(rnn_args a)
 {
     K_DYNAMIC_SMEM(smem);
     cg::grid_group grid = cg::this_grid();
-    int G = gates_of(a.cell), nc = G * a.nu, u0 = blockIdx.x * a.nu;
-    int nu_here = a.h - u0 < a.nu ? a.h - u0 : a.nu;
-    float *ws = smem, *stage = ws + (size_t)nc * w_stride(a.h), *hg_s = stage + a.rp * (P_KC + 1);
-    load_weights(a, u0, ws, false);
+    gemm_layout L = rnn_layout(TF32, 0, a.cell, a.nu, a.h, a.rp);
+    int u0 = blockIdx.x * a.nu, nu_here = a.h - u0 < a.nu ? a.h - u0 : a.nu;
+    float *ws = smem, *stage = ws + (size_t)L.nc_pad * L.ws_ld, *hg_s = stage + L.rp_pad * L.st_ld;
+    load_weights(a, L, u0, ws, false);
     size_t bh = (size_t)a.b * a.h;
     for (int t = 0; t < a.m; t++) {
         for (int r0 = 0; r0 < a.b; r0 += a.rp) {
             int rows = a.b - r0 < a.rp ? a.b - r0 : a.rp;
-            block_gemm(a.hs + t * bh + (size_t)r0 * a.h, a.h, a.h, 0, rows, ws, nc, stage, hg_s);
+            block_gemm(L, a.hs + t * bh + (size_t)r0 * a.h, a.h, rows, ws, stage, hg_s);
             for (int e = threadIdx.x; e < rows * nu_here; e += P_THREADS)
-                fwd_cell(a, hg_s, t, r0, e / nu_here, e % nu_here, u0);
+                fwd_cell(a, hg_s, L.nc_pad, t, r0, e / nu_here, e % nu_here, u0);
         }
         if (t + 1 < a.m)
             grid.sync(); /* h_t complete: every block reads all of it next */
@@ -213,14 +168,15 @@ __device__ static void bwd_cell(const rnn_args &a, int t, int r, int u)
         }
 }
 
-__global__ void __launch_bounds__(P_THREADS) rnn_bwd_persistent(rnn_args a)
+template <int TF32> __global__ void __launch_bounds__(P_THREADS) rnn_bwd_persistent(rnn_args a)
 {
     K_DYNAMIC_SMEM(smem);
     cg::grid_group grid = cg::this_grid();
-    int G = gates_of(a.cell), gh = G * a.h, u0 = blockIdx.x * a.nu;
+    gemm_layout L = rnn_layout(TF32, 1, a.cell, a.nu, a.h, a.rp);
+    int gh = gates_of(a.cell) * a.h, u0 = blockIdx.x * a.nu;
     int nu_here = a.h - u0 < a.nu ? a.h - u0 : a.nu;
-    float *ws = smem, *stage = ws + (size_t)a.nu * w_stride(gh), *out = stage + a.rp * (P_KC + 1);
-    load_weights(a, u0, ws, true);
+    float *ws = smem, *stage = ws + (size_t)L.nc_pad * L.ws_ld, *out = stage + L.rp_pad * L.st_ld;
+    load_weights(a, L, u0, ws, true);
     for (int e = threadIdx.x; e < a.b * nu_here; e += P_THREADS) { /* bwd_clear */
         size_t i = (size_t)(e / nu_here) * a.h + u0 + e % nu_here;
         a.dh_rec[i] = 0.0f;
@@ -237,12 +193,12 @@ __global__ void __launch_bounds__(P_THREADS) rnn_bwd_persistent(rnn_args a)
         const float *dhg = a.dhg + (size_t)t * a.b * gh;
         for (int r0 = 0; r0 < a.b; r0 += a.rp) {
             int rows = a.b - r0 < a.rp ? a.b - r0 : a.rp;
-            block_gemm(dhg + (size_t)r0 * gh, gh, gh, 0, rows, ws, a.nu, stage, out);
+            block_gemm(L, dhg + (size_t)r0 * gh, gh, rows, ws, stage, out);
             for (int e = threadIdx.x; e < rows * nu_here; e += P_THREADS) {
                 int r = e / nu_here, j = e % nu_here;
                 float *d = &a.dh_rec[(size_t)(r0 + r) * a.h + u0 + j];
                 /* GRU adds to its bypass (the CPU's beta = 1); else replaces */
-                *d = a.cell == K_CELL_GRU ? *d + out[r * a.nu + j] : out[r * a.nu + j];
+                *d = a.cell == K_CELL_GRU ? *d + out[r * L.nc_pad + j] : out[r * L.nc_pad + j];
             }
         }
         __syncthreads(); /* dh_rec of the block's units written before its next cell reads them */

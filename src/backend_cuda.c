@@ -48,7 +48,7 @@ enum { STAGING_MAX = 64u << 20, STAGING_ALIGN = 256 };
 
 /* a shape's persistent-kernel plan (or that it has none: ok == 0) */
 typedef struct {
-    int cell, backward, ok;
+    int cell, backward, tf32, ok;
     size_t rows, hidden;
     k_rnn_plan_t plan;
 } rnn_plan_slot;
@@ -264,19 +264,20 @@ static const k_rnn_plan_t *persistent_plan(cuda_ctx *c, cell_kind cell, int back
         return NULL;
     for (int i = 0; i < c->n_plans; i++) {
         rnn_plan_slot *p = &c->plans[i];
-        if (p->cell == (int)cell && p->backward == backward && p->rows == rows &&
-            p->hidden == hidden)
+        if (p->cell == (int)cell && p->backward == backward && p->tf32 == c->tf32 &&
+            p->rows == rows && p->hidden == hidden)
             return p->ok ? &p->plan : NULL;
     }
-    rnn_plan_slot slot = {(int)cell, backward, 0, rows, hidden, {0}};
-    cudaError_t err = k_rnn_plan((int)cell, backward, rows, hidden, &slot.plan);
+    rnn_plan_slot slot = {(int)cell, backward, c->tf32, 0, rows, hidden, {0}};
+    cudaError_t err = k_rnn_plan((int)cell, backward, c->tf32, rows, hidden, &slot.plan);
     const char *dir = backward ? "backward" : "forward";
     if (err == cudaSuccess) {
         slot.ok = 1;
         fprintf(stderr,
-                "cuda: recurrence: persistent (%s %s, %zu rows, hidden %zu: %d blocks of %d "
+                "cuda: recurrence: persistent (%s %s, %s, %zu rows, hidden %zu: %d blocks of %d "
                 "threads, %d units each, %zu bytes of shared memory; %d could be resident)\n",
-                cell_name(cell), dir, rows, hidden, slot.plan.blocks, slot.plan.threads,
+                cell_name(cell), dir, slot.plan.tf32 ? "TF32" : "FP32", rows, hidden,
+                slot.plan.blocks, slot.plan.threads,
                 slot.plan.units, slot.plan.smem, slot.plan.resident);
     } else if (err == cudaErrorCooperativeLaunchTooLarge || err == cudaErrorNotSupported) {
         cudaGetLastError(); /* not sticky: clear it */

@@ -1,13 +1,14 @@
 /* test_rnn_emulated.cc — the persistent recurrence kernels' own source
  * (kernels/rnn_persistent.cuh) run on the host by cuda_emulator.h (a POSIX
  * thread per GPU thread, real barriers for __syncthreads and grid.sync),
- * against the CPU backend's rnn_fwd / rnn_bwd: for LSTM, GRU and RNN, the
+ * against the CPU backend's rnn_fwd / rnn_bwd: in FP32 (1e-5) and TF32
+ * (1e-3, wmma emulated with TF32 rounding), for LSTM, GRU and RNN, the
  * forward's hs, cs and act and the backward's dxg and dhg (the kernels'
  * outputs; the weight and bias gradients after them are the stepwise
  * path's), on shapes that reach what a GPU run would: units that do not
  * divide H (a short last block), several row passes of the block GEMM,
  * thread counts not a multiple of the block's columns, K chunks with a
- * zero-padded tail. Outputs start as NaN, so an element no thread wrote
+ * zero-padded tail, TF32 tiles padded in rows and columns. Outputs start as NaN, so an element no thread wrote
  * fails. Needs no GPU: it proves the kernels' indexing, barriers and cell
  * plumbing, not the GPU's memory model, arithmetic or speed
  * (tests/gpu/test_rnn_persistent.c does those on a GPU). */
@@ -56,15 +57,21 @@ struct shape {
     int m, b, h, nu;
 };
 
-/* the launch shape k_rnn_plan would give for `nu` units per block */
-static void plan_args(rnn_args &a, int nc, const shape &s)
+/* kernel<<<...>>>(a) as k_rnn_plan and launch would shape it for `nu`
+ * units per block */
+static void launch(int tf32, int backward, rnn_args a, const shape &s)
 {
-    int lanes = P_THREADS / nc;
+    int nc = backward ? s.nu : gates_of(a.cell) * s.nu;
     a.nu = s.nu;
-    a.rp = s.b < lanes * P_RPT ? s.b : lanes * P_RPT;
+    a.rp = gemm_rows_per_pass(tf32, nc, s.b);
+    size_t smem = sizeof(float) * gemm_smem_floats(rnn_layout(tf32, backward, a.cell, s.nu, s.h, a.rp));
+    unsigned blocks = (unsigned)((s.h + s.nu - 1) / s.nu);
+    void (*k)(rnn_args) = backward ? (tf32 ? rnn_bwd_persistent<1> : rnn_bwd_persistent<0>)
+                                   : (tf32 ? rnn_fwd_persistent<1> : rnn_fwd_persistent<0>);
+    emu_launch(k, blocks, P_THREADS, smem, a);
 }
 
-static void window_case(int cell, const shape &s)
+static void window_case(int tf32, int cell, const shape &s)
 {
     cell_kind ck = (cell_kind)cell;
     const backend *cpu = backend_cpu();
@@ -101,19 +108,18 @@ static void window_case(int cell, const shape &s)
     a.hs = ehs.data();
     a.cs = lstm ? ecs.data() : nullptr;
     a.act = eact.data();
-    plan_args(a, G * s.nu, s);
-    unsigned blocks = (unsigned)((H + s.nu - 1) / s.nu);
-    emu_launch(rnn_fwd_persistent, blocks, P_THREADS, smem_bytes(G * s.nu, H, a.rp), a);
+    launch(tf32, 0, a, s);
     char what[128];
     auto name = [&](const char *part) {
-        std::snprintf(what, sizeof what, "emulated %s m=%d b=%d h=%d nu=%d: %s", cell_name(ck), s.m,
-                      s.b, H, s.nu, part);
+        std::snprintf(what, sizeof what, "emulated %s %s m=%d b=%d h=%d nu=%d: %s",
+                      tf32 ? "TF32" : "FP32", cell_name(ck), s.m, s.b, H, s.nu, part);
         return what;
     };
-    expect(name("forward hs"), ehs, hs, 1e-5);
-    expect(name("forward act"), eact, act, 1e-5);
+    double tol = tf32 ? 1e-3 : 1e-5; /* TF32: 10-bit mantissas in (seen: ~4e-5) */
+    expect(name("forward hs"), ehs, hs, tol);
+    expect(name("forward act"), eact, act, tol);
     if (lstm)
-        expect(name("forward cs"), ecs, cs, 1e-5);
+        expect(name("forward cs"), ecs, cs, tol);
     /* the emulated backward from the CPU's forward state */
     std::vector<float> edxg(nx, nan), edhg(nx, nan), scratch(2 * bh, nan);
     rnn_args g = {};
@@ -130,11 +136,10 @@ static void window_case(int cell, const shape &s)
     g.dc = lstm ? scratch.data() + bh : nullptr;
     g.dxg = edxg.data();
     g.dhg = gru ? edhg.data() : edxg.data();
-    plan_args(g, s.nu, s);
-    emu_launch(rnn_bwd_persistent, blocks, P_THREADS, smem_bytes(s.nu, gh, g.rp), g);
-    expect(name("dxg"), edxg, dxg, 1e-5);
+    launch(tf32, 1, g, s);
+    expect(name("dxg"), edxg, dxg, tol);
     if (gru)
-        expect(name("dhg"), edhg, dhg, 1e-5);
+        expect(name("dhg"), edhg, dhg, tol);
 }
 
 int main()
@@ -145,10 +150,12 @@ int main()
         {4, 100, 12, 5}, /* LSTM 20 columns: 12 lanes x 8 = 96 rows a pass, so 2 passes */
         {5, 3, 70, 16},  /* K = 70 (forward) and up to 280 (backward): zero-padded chunks */
         {3, 7, 5, 1},    /* one unit per block */
+        {3, 40, 70, 64}, /* 256 LSTM columns: FP32 5 row passes, TF32 2 (32 + 8 rows) */
     };
-    for (int cell = 0; cell < 3; cell++)
-        for (const shape &s : shapes)
-            window_case(cell, s);
+    for (int tf32 = 0; tf32 < 2; tf32++)
+        for (int cell = 0; cell < 3; cell++)
+            for (const shape &s : shapes)
+                window_case(tf32, cell, s);
     std::printf("emulated persistent kernels: %d of %d checks failed\n", failures, checks);
     return failures ? 1 : 0;
 }
