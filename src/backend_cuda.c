@@ -60,6 +60,7 @@ typedef struct {
     rnn_plan_slot plans[RNN_PLAN_SLOTS];
     int n_plans;
     size_t persistent_runs; /* windows (forward or backward) the persistent kernel ran */
+    int stepwise_logged;    /* "recurrence: stepwise" said once */
     cudaStream_t stream; /* every launch and copy */
     cublasHandle_t blas; /* on `stream` */
     void *scratch;       /* reductions' partial sums, top-k candidates */
@@ -256,12 +257,16 @@ static size_t cuda_rnn_work(const backend *be, cell_kind cell, size_t rows, size
 
 /* The persistent kernel's plan for this shape, or NULL (stepwise): not
  * asked for, or its grid cannot be co-resident. The first window of each
- * shape says on stderr which ran. */
+ * shape says on stderr which ran (stepwise when not asked for: once). */
 static const k_rnn_plan_t *persistent_plan(cuda_ctx *c, cell_kind cell, int backward,
                                            size_t rows, size_t hidden)
 {
-    if (!c->persistent)
+    if (!c->persistent) {
+        if (!c->stepwise_logged)
+            fprintf(stderr, "cuda: recurrence: stepwise (a cuBLAS GEMM and a cell kernel per step)\n");
+        c->stepwise_logged = 1;
         return NULL;
+    }
     for (int i = 0; i < c->n_plans; i++) {
         rnn_plan_slot *p = &c->plans[i];
         if (p->cell == (int)cell && p->backward == backward && p->tf32 == c->tf32 &&

@@ -91,84 +91,196 @@ typedef struct {
     const char *name;
 } shape;
 
-/* one layer's window: forward then backward on both backends, from the same
- * state (the GPU's backward starts from the CPU's forward) */
-static void window_case(cell_kind cell, const shape *s, int tf32)
+/* one layer's window on the host: inputs, and the CPU backend's forward
+ * and backward from them (the reference) */
+typedef struct {
+    cell_kind cell;
+    const shape *s;
+    size_t gh, bh, nw, nx, nhs, na;
+    real *w, *bias, *xg, *hs, *cs, *act, *dy, *dxg, *dhg, *dw, *db, *dbi, *work;
+} window;
+
+static void window_init(window *x, cell_kind cell, const shape *s)
 {
-    size_t G = cell_gates(cell), A = cell_act_width(cell), gh = G * s->h, bh = s->b * s->h;
-    size_t nw = gh * s->h, nx = s->m * s->b * gh, nhs = (s->m + 1) * bh, na = s->m * s->b * A * s->h;
-    int lstm = cell == CELL_LSTM, gru = cell == CELL_GRU;
-    double wb = 1.0 / sqrt((double)s->h), tol = s->m > 20 ? 1e-4 : 1e-5;
-    if (tf32) /* 10-bit mantissas into the GEMMs (the emulator saw ~4e-5 on short windows) */
-        tol = s->m > 20 ? 1e-2 : 2e-3;
-    real *w = random_host(nw, -wb, wb), *bias = random_host(gh, -wb, wb);
-    real *xg = random_host(nx, -1.5, 1.5), *hs = random_host(nhs, -1, 1);
-    real *cs = random_host(nhs, -2, 2), *act = host(na), *dy = random_host(s->m * bh, -1, 1);
-    real *dxg = host(nx), *dhg = host(nx), *dw = random_host(nw, -1, 1);
-    real *db = random_host(gh, -1, 1), *dbi = random_host(gh, -1, 1);
-    real *work_c = host(cpu->rnn_work(cpu, cell, s->b, s->h));
-    real *d_w = to_gpu(w, nw), *d_b = to_gpu(bias, gh), *d_xg = to_gpu(xg, nx);
-    real *d_hs[2] = {to_gpu(hs, nhs), to_gpu(hs, nhs)}, *d_cs[2] = {to_gpu(cs, nhs), to_gpu(cs, nhs)};
-    real *d_act[2] = {to_gpu(act, na), to_gpu(act, na)};
-    real *d_work = gpu->alloc(gpu, gpu->rnn_work(gpu, cell, s->b, s->h) * sizeof(real), "work");
-    rnn_seq c = {cell, s->m, s->b, s->h, w, bias, xg, hs, lstm ? cs : NULL, act, work_c};
-    size_t runs = backend_cuda_persistent_runs(gpu);
+    size_t A = cell_act_width(cell);
+    x->cell = cell;
+    x->s = s;
+    x->gh = cell_gates(cell) * s->h;
+    x->bh = s->b * s->h;
+    x->nw = x->gh * s->h;
+    x->nx = s->m * s->b * x->gh;
+    x->nhs = (s->m + 1) * x->bh;
+    x->na = s->m * s->b * A * s->h;
+    double wb = 1.0 / sqrt((double)s->h);
+    x->w = random_host(x->nw, -wb, wb);
+    x->bias = random_host(x->gh, -wb, wb);
+    x->xg = random_host(x->nx, -1.5, 1.5);
+    x->hs = random_host(x->nhs, -1, 1);
+    x->cs = random_host(x->nhs, -2, 2);
+    x->act = host(x->na);
+    x->dy = random_host(s->m * x->bh, -1, 1);
+    x->dxg = host(x->nx);
+    x->dhg = host(x->nx);
+    x->dw = random_host(x->nw, -1, 1); /* the gradients are added to these */
+    x->db = random_host(x->gh, -1, 1);
+    x->dbi = random_host(x->gh, -1, 1);
+    x->work = host(cpu->rnn_work(cpu, cell, s->b, s->h));
+}
+
+static rnn_seq window_seq(const window *x, real *w, real *bias, real *xg, real *hs, real *cs,
+                          real *act, real *work)
+{
+    rnn_seq q = {x->cell, x->s->m, x->s->b, x->s->h, w,    bias,
+                 xg,      hs,      x->cell == CELL_LSTM ? cs : NULL,  act,  work};
+    return q;
+}
+
+/* the reference: grads of the CPU's forward (the GPU's backward starts from
+ * that same state); the initial dw, db, dbi are kept for the GPU's runs */
+static void window_reference(window *x, real **dw0, real **db0, real **dbi0)
+{
+    *dw0 = host(x->nw);
+    *db0 = host(x->gh);
+    *dbi0 = host(x->gh);
+    memcpy(*dw0, x->dw, x->nw * sizeof(real));
+    memcpy(*db0, x->db, x->gh * sizeof(real));
+    memcpy(*dbi0, x->dbi, x->gh * sizeof(real));
+    rnn_seq c = window_seq(x, x->w, x->bias, x->xg, x->hs, x->cs, x->act, x->work);
+    cpu->rnn_fwd(cpu, &c);
+    rnn_seq_grad g = {x->dy, x->dxg, x->cell == CELL_GRU ? x->dhg : x->dxg, x->dw, x->db, x->dbi};
+    cpu->rnn_bwd(cpu, &c, &g);
+}
+
+static void window_free(window *x)
+{
+    real *f[] = {x->w, x->bias, x->xg, x->hs, x->cs, x->act, x->dy, x->dxg, x->dhg, x->dw, x->db,
+                 x->dbi, x->work};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        free(f[i]);
+}
+
+/* a host copy of hs or cs with slots 1..M NaN: what the forward must write */
+static real *poisoned_state(const window *x, const real *state)
+{
+    real *p = host(x->nhs);
+    memcpy(p, state, x->bh * sizeof(real));
+    for (size_t i = x->bh; i < x->nhs; i++)
+        p[i] = NAN;
+    return p;
+}
+
+#define WHAT(part)                                                                              \
+    (snprintf(what, sizeof what, "%s %s %s m=%zu b=%zu h=%zu: %s", tf32 ? "TF32" : "FP32",        \
+              cell_name(x->cell), x->s->name, x->s->m, x->s->b, x->s->h, part),                  \
+     what)
+
+/* the GPU's forward, twice from poisoned outputs: against the CPU's, and
+ * bitwise the same */
+static void gpu_forward(const window *x, int tf32, real *d_w, real *d_b, real *d_xg, real *d_work)
+{
+    real *hp = poisoned_state(x, x->hs), *cp = poisoned_state(x, x->cs), *ap = host(x->na);
+    for (size_t i = 0; i < x->na; i++)
+        ap[i] = NAN;
+    real *hs[2], *cs[2], *act[2];
     for (int k = 0; k < 2; k++) {
-        rnn_seq g = {cell,     s->m,  s->b, s->h, d_w, d_b, d_xg, d_hs[k], lstm ? d_cs[k] : NULL,
-                     d_act[k], d_work};
+        hs[k] = to_gpu(hp, x->nhs);
+        cs[k] = to_gpu(cp, x->nhs);
+        act[k] = to_gpu(ap, x->na);
+        rnn_seq g = window_seq(x, d_w, d_b, d_xg, hs[k], cs[k], act[k], d_work);
         gpu->rnn_fwd(gpu, &g);
     }
-    cpu->rnn_fwd(cpu, &c);
+    double tol = tf32 ? (x->s->m > 20 ? 1e-2 : 2e-3) : (x->s->m > 20 ? 1e-4 : 1e-5);
     char what[128];
-#define WHAT(part) (snprintf(what, sizeof what, "%s %s %s m=%zu b=%zu h=%zu: %s", \
-                             tf32 ? "TF32" : "FP32", cell_name(cell), s->name, s->m, s->b, s->h, \
-                             part), what)
-    expect(WHAT("forward hs"), d_hs[0], hs, nhs, tol);
-    expect(WHAT("forward act"), d_act[0], act, na, tol);
-    if (lstm)
-        expect(WHAT("forward cs"), d_cs[0], cs, nhs, tol);
-    expect_same(WHAT("forward hs, a second run"), d_hs[0], d_hs[1], nhs);
-    expect_same(WHAT("forward act, a second run"), d_act[0], d_act[1], na);
-    /* the backward from the CPU's forward state */
-    gpu->upload(gpu, d_hs[0], hs, nhs * sizeof *hs);
-    gpu->upload(gpu, d_cs[0], cs, nhs * sizeof *cs);
-    gpu->upload(gpu, d_act[0], act, na * sizeof *act);
-    real *d_dy = to_gpu(dy, s->m * bh), *d_dxg[2], *d_dhg[2], *d_dw[2], *d_db[2], *d_dbi[2];
+    expect(WHAT("forward hs"), hs[0], x->hs, x->nhs, tol);
+    expect(WHAT("forward act"), act[0], x->act, x->na, tol);
+    if (x->cell == CELL_LSTM)
+        expect(WHAT("forward cs"), cs[0], x->cs, x->nhs, tol);
+    expect_same(WHAT("forward hs, a second run"), hs[0], hs[1], x->nhs);
+    expect_same(WHAT("forward act, a second run"), act[0], act[1], x->na);
     for (int k = 0; k < 2; k++) {
-        d_dxg[k] = to_gpu(dxg, nx);
-        d_dhg[k] = gru ? to_gpu(dhg, nx) : d_dxg[k];
-        d_dw[k] = to_gpu(dw, nw);
-        d_db[k] = to_gpu(db, gh);
-        d_dbi[k] = to_gpu(dbi, gh);
-        rnn_seq g = {cell,     s->m,  s->b, s->h, d_w, d_b, d_xg, d_hs[0], lstm ? d_cs[0] : NULL,
-                     d_act[0], d_work};
-        rnn_seq_grad gg = {d_dy, d_dxg[k], d_dhg[k], d_dw[k], d_db[k], d_dbi[k]};
+        gpu->free(gpu, hs[k]);
+        gpu->free(gpu, cs[k]);
+        gpu->free(gpu, act[k]);
+    }
+    free(hp);
+    free(cp);
+    free(ap);
+}
+
+/* the GPU's backward, twice, from the CPU's forward state: every gradient
+ * against the CPU's, and bitwise the same */
+static void gpu_backward(const window *x, int tf32, real *d_w, real *d_b, real *d_xg,
+                         real *d_work, const real *dw0, const real *db0, const real *dbi0)
+{
+    int gru = x->cell == CELL_GRU;
+    real *hs = to_gpu(x->hs, x->nhs), *cs = to_gpu(x->cs, x->nhs), *act = to_gpu(x->act, x->na);
+    real *dy = to_gpu(x->dy, x->s->m * x->bh), *dxg[2], *dhg[2], *dw[2], *db[2], *dbi[2];
+    real *nan_x = host(x->nx);
+    for (size_t i = 0; i < x->nx; i++)
+        nan_x[i] = NAN;
+    for (int k = 0; k < 2; k++) {
+        dxg[k] = to_gpu(nan_x, x->nx);
+        dhg[k] = gru ? to_gpu(nan_x, x->nx) : dxg[k];
+        dw[k] = to_gpu(dw0, x->nw);
+        db[k] = to_gpu(db0, x->gh);
+        dbi[k] = to_gpu(dbi0, x->gh);
+        rnn_seq g = window_seq(x, d_w, d_b, d_xg, hs, cs, act, d_work);
+        rnn_seq_grad gg = {dy, dxg[k], dhg[k], dw[k], db[k], dbi[k]};
         gpu->rnn_bwd(gpu, &g, &gg);
     }
-    rnn_seq_grad gc = {dy, dxg, gru ? dhg : dxg, dw, db, dbi};
-    cpu->rnn_bwd(cpu, &c, &gc);
-    check(backend_cuda_persistent_runs(gpu) == runs + 4, WHAT("persistent windows run (of 4)"),
-          (double)(backend_cuda_persistent_runs(gpu) - runs));
+    double tol = tf32 ? (x->s->m > 20 ? 1e-2 : 2e-3) : (x->s->m > 20 ? 1e-4 : 1e-5);
     const char *names[] = {"dxg", "dhg", "dw_hh", "db_hh", "db_ih"};
-    real *want[] = {dxg, gru ? dhg : dxg, dw, db, dbi};
-    real **got[] = {d_dxg, d_dhg, d_dw, d_db, d_dbi};
-    size_t len[] = {nx, nx, nw, gh, gh};
+    const real *want[] = {x->dxg, gru ? x->dhg : x->dxg, x->dw, x->db, x->dbi};
+    real **got[] = {dxg, dhg, dw, db, dbi};
+    size_t len[] = {x->nx, x->nx, x->nw, x->gh, x->gh};
+    char what[128];
     for (int i = 0; i < 5; i++) {
         expect(WHAT(names[i]), got[i][0], want[i], len[i], tol);
         expect_same(WHAT(names[i]), got[i][0], got[i][1], len[i]);
     }
     for (int k = 0; k < 2; k++) {
-        real *f[] = {d_hs[k], d_cs[k], d_act[k], d_dxg[k], gru ? d_dhg[k] : NULL, d_dw[k],
-                     d_db[k], d_dbi[k]};
+        real *f[] = {dxg[k], gru ? dhg[k] : NULL, dw[k], db[k], dbi[k]};
         for (size_t i = 0; i < sizeof f / sizeof *f; i++)
             gpu->free(gpu, f[i]);
     }
-    real *f[] = {d_w, d_b, d_xg, d_dy, d_work};
+    real *f[] = {hs, cs, act, dy};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         gpu->free(gpu, f[i]);
-    real *hf[] = {w, bias, xg, hs, cs, act, dy, dxg, dhg, dw, db, dbi, work_c};
-    for (size_t i = 0; i < sizeof hf / sizeof *hf; i++)
-        free(hf[i]);
+    free(nan_x);
+}
+
+/* the 4 windows of gpu_forward and gpu_backward ran the persistent kernel */
+static void expect_runs(const window *x, int tf32, size_t runs)
+{
+    char what[128];
+    check(runs == 4, WHAT("persistent windows (of 4)"), (double)runs);
+}
+
+/* one shape and cell: the CPU's reference once, then the GPU in FP32 and
+ * TF32; the persistent kernel must have run every window (no fallback) */
+static void window_case(cell_kind cell, const shape *s)
+{
+    window x;
+    real *dw0, *db0, *dbi0;
+    window_init(&x, cell, s);
+    window_reference(&x, &dw0, &db0, &dbi0);
+    real *d_w = to_gpu(x.w, x.nw), *d_b = to_gpu(x.bias, x.gh), *d_xg = to_gpu(x.xg, x.nx);
+    real *d_work = gpu->alloc(gpu, gpu->rnn_work(gpu, cell, s->b, s->h) * sizeof(real), "work");
+    for (int tf32 = 0; tf32 < 2; tf32++) {
+        backend_cuda_tf32(gpu, tf32); /* the persistent GEMMs follow it (and cuBLAS's dw_hh) */
+        size_t runs = backend_cuda_persistent_runs(gpu);
+        gpu_forward(&x, tf32, d_w, d_b, d_xg, d_work);
+        gpu_backward(&x, tf32, d_w, d_b, d_xg, d_work, dw0, db0, dbi0);
+        expect_runs(&x, tf32, backend_cuda_persistent_runs(gpu) - runs);
+    }
+    backend_cuda_tf32(gpu, 0);
+    real *f[] = {d_w, d_b, d_xg, d_work};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        gpu->free(gpu, f[i]);
+    free(dw0);
+    free(db0);
+    free(dbi0);
+    window_free(&x);
 }
 
 /* 5 Adam steps of a whole model on `be`: its final parameters; each
@@ -253,12 +365,8 @@ int main(int argc, char **argv)
                             {100, 128, 512, "chinese"}};
     size_t n_shapes = sanitize ? 2 : sizeof shapes / sizeof *shapes;
     for (int cell = 0; cell < 3; cell++) {
-        for (int tf32 = 0; tf32 < 2; tf32++) {
-            backend_cuda_tf32(gpu, tf32); /* the persistent GEMMs follow it (and cuBLAS's dw_hh) */
-            for (size_t i = 0; i < n_shapes; i++)
-                window_case((cell_kind)cell, &shapes[i], tf32);
-        }
-        backend_cuda_tf32(gpu, 0);
+        for (size_t i = 0; i < n_shapes; i++)
+            window_case((cell_kind)cell, &shapes[i]);
         if (!sanitize)
             model_case((cell_kind)cell);
         printf("persistent %-4s %s (%d checks so far, %d failed)\n", cell_name((cell_kind)cell),
