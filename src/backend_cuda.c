@@ -60,7 +60,7 @@ typedef struct {
     rnn_plan_slot plans[RNN_PLAN_SLOTS];
     int n_plans;
     size_t persistent_runs; /* windows (forward or backward) the persistent kernel ran */
-    int stepwise_logged;    /* "recurrence: stepwise" said once */
+    int say_stepwise;       /* backend_cuda_rnn_kernel(0) was called: say it once */
     cudaStream_t stream; /* every launch and copy */
     cublasHandle_t blas; /* on `stream` */
     void *scratch;       /* reductions' partial sums, top-k candidates */
@@ -257,14 +257,16 @@ static size_t cuda_rnn_work(const backend *be, cell_kind cell, size_t rows, size
 
 /* The persistent kernel's plan for this shape, or NULL (stepwise): not
  * asked for, or its grid cannot be co-resident. The first window of each
- * shape says on stderr which ran (stepwise when not asked for: once). */
+ * shape says on stderr which ran (stepwise when not asked for: once, after
+ * backend_cuda_rnn_kernel; a context that never chose, e.g. the sampler's,
+ * says nothing). */
 static const k_rnn_plan_t *persistent_plan(cuda_ctx *c, cell_kind cell, int backward,
                                            size_t rows, size_t hidden)
 {
     if (!c->persistent) {
-        if (!c->stepwise_logged)
+        if (c->say_stepwise)
             fprintf(stderr, "cuda: recurrence: stepwise (a cuBLAS GEMM and a cell kernel per step)\n");
-        c->stepwise_logged = 1;
+        c->say_stepwise = 0;
         return NULL;
     }
     for (int i = 0; i < c->n_plans; i++) {
@@ -462,6 +464,7 @@ void backend_cuda_tf32(const backend *be, int on)
 void backend_cuda_rnn_kernel(const backend *be, int persistent)
 {
     CTX(be)->persistent = persistent != 0;
+    CTX(be)->say_stepwise = !persistent;
 }
 
 void *backend_cuda_stream(const backend *be) { return (void *)CTX(be)->stream; }
