@@ -28,8 +28,9 @@ the value before it, sampled every 50 ms; for PyTorch also
 torch.cuda.max_memory_allocated, tensors only); then per config, cell and
 mode the ratio PyTorch ms / charnn ms (> 1: charnn faster). A charnn run
 asked for the persistent kernel that fell back to stepwise (its log says so)
-is reported as such, not as persistent. Any failed run: its log's tail, a
-FAIL line, and exit 1 after the others ran.
+is reported as such, not as persistent. Where both kernels ran, their last
+losses (same model, data and seed) must agree within 1%. Any failed run or
+check: its log's tail, a FAIL line, and exit 1 after the others ran.
 Corpora: --corpora DIR (default ../shared/corpora). Environment: PYTHON
 (default python3).
 EOF2
@@ -84,8 +85,8 @@ peak_of() {
     return $rc
 }
 
-# charnn_run CFG CELL KERNEL MODE: one charnn-train run; sets ms[key]
-declare -A MS
+# charnn_run CFG CELL KERNEL MODE: one charnn-train run; sets MS and LOSS
+declare -A MS LOSS
 charnn_run() {
     local cfg=$1 cell=$2 kernel=$3 mode=$4 key="$1 $2 $4" out=$WORK/c-$1-$2-$3-$4 smi cps ms loss ran
     local tf=()
@@ -105,6 +106,7 @@ charnn_run() {
     ran=$(sed -n 's/.*recurrence: \([a-z]*\).*/\1/p' "$out.log" | tail -1)
     ms=$(awk -v c="$cps" -v b="$batch" 'BEGIN { printf "%.2f", 1000 * b * 100 / c }')
     MS["$key $kernel"]=$ms
+    LOSS["$key $kernel"]=$loss
     note "bench $cfg $cell charnn $kernel $mode: ${ms} ms/batch, ${cps} chars/s, loss $loss, peak +${smi} MiB (nvidia-smi)${ran:+; ran $ran}"
     if [ "$kernel" = persistent ] && [ "$ran" != persistent ]; then
         failed "$out.log" "$cfg $cell charnn persistent $mode: the persistent kernel did not run (${ran:-no 'recurrence:' line})"
@@ -160,6 +162,17 @@ for cfg in $CONFIGS; do
                 fi
             done
             note "$r"
+            # the two recurrences train the same model on the same data: their
+            # last losses agree unless one of them is wrong
+            ls=${LOSS["$cfg $cell $mode stepwise"]:-} lp=${LOSS["$cfg $cell $mode persistent"]:-}
+            if [ -n "$ls" ] && [ -n "$lp" ]; then
+                if awk -v a="$ls" -v b="$lp" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.01 * a) }'; then
+                    note "losses $cfg $cell $mode: stepwise $ls, persistent $lp: within 1%"
+                else
+                    note "FAIL bench $cfg $cell $mode: stepwise loss $ls, persistent $lp: more than 1% apart"
+                    FAILED=1
+                fi
+            fi
         done
     done
 done
