@@ -15,7 +15,8 @@
 #        of letters, digits, '.', '_', '-')
 #      - the archive: one folder with every part's log, probe.log and the
 #        summary, no checkpoint
-#   3. the check with neither ninja nor make on PATH: exit 2 and one MISSING
+#   3. what travels (the working tree and the bundle) within 64 MiB
+#   4. the check with neither ninja nor make on PATH: exit 2 and one MISSING
 #      line naming them, before any build
 # Skips (77) only when the bundle cannot be made (apt-get download failed:
 # offline with nothing cached; not Debian).
@@ -82,6 +83,16 @@ done
 grep -qx "check-work/gpu-check.txt" <<<"$listing" || fail "the archive lacks the summary"
 ! grep -q '\.h5$' <<<"$listing" || fail "a checkpoint in the archive"
 [ "$(cut -d/ -f1 <<<"$listing" | sort -u)" = check-work ] || fail "the archive is not one folder"
+
+# what travels to the device machine: the working tree and the carried bundle, within 64 MiB
+if git -C "$CHARNN_SOURCE" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    tree=$(cd "$CHARNN_SOURCE" && git ls-files -z --cached --others --exclude-standard |
+        xargs -0 -r du -cb 2>/dev/null | awk 'END { print $1 }')
+    bundle=$(du -sb "$B" | cut -f1)
+    total=$(( (tree + bundle) / 1048576 ))
+    echo "travels: working tree $((tree / 1024)) KiB + bundle $((bundle / 1048576)) MiB = $total MiB"
+    [ "$total" -lt 64 ] || fail "the working tree and the bundle are $total MiB: over the device tool's 64 MiB"
+fi
 
 # ---- 3. neither ninja nor make: named, before the build ----
 bin=$WORK/bin
