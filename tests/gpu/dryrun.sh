@@ -94,7 +94,7 @@ if git -C "$CHARNN_SOURCE" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     [ "$total" -lt 64 ] || fail "the working tree and the bundle are $total MiB: over the device tool's 64 MiB"
 fi
 
-# ---- 3. neither ninja nor make: named, before the build ----
+# ---- 4. neither ninja nor make: named, before the build ----
 bin=$WORK/bin
 mkdir -p "$bin"
 for d in /usr/local/bin /usr/bin /bin; do
