@@ -295,9 +295,9 @@ static const k_rnn_plan_t *persistent_plan(cuda_ctx *c, cell_kind cell, int back
     } else {
         cudaCheck(err);
     }
-    if (c->n_plans < RNN_PLAN_SLOTS)
-        c->plans[c->n_plans++] = slot;
-    return slot.ok ? &c->plans[c->n_plans - 1].plan : NULL;
+    int i = c->n_plans < RNN_PLAN_SLOTS ? c->n_plans++ : RNN_PLAN_SLOTS - 1; /* full: the last */
+    c->plans[i] = slot;
+    return slot.ok ? &c->plans[i].plan : NULL;
 }
 
 static void cuda_rnn_fwd(const backend *be, const rnn_seq *s)
