@@ -103,11 +103,17 @@ charnn_run() {
         failed "$out.log" "$cfg $cell charnn $kernel $mode: no throughput or a non-finite loss ($loss)"
         return
     fi
-    ran=$(sed -n 's/.*recurrence: \([a-z]*\).*/\1/p' "$out.log" | tail -1)
+    # which recurrence ran: "persistent" only when every shape's line says so
+    ran=$(sed -n 's/.*recurrence: \([a-z]*\).*/\1/p' "$out.log" | sort -u | paste -sd+ -)
     ms=$(awk -v c="$cps" -v b="$batch" 'BEGIN { printf "%.2f", 1000 * b * 100 / c }')
     MS["$key $kernel"]=$ms
     LOSS["$key $kernel"]=$loss
     note "bench $cfg $cell charnn $kernel $mode: ${ms} ms/batch, ${cps} chars/s, loss $loss, peak +${smi} MiB (nvidia-smi)${ran:+; ran $ran}"
+    # the persistent kernel's launch shapes (blocks, units, shared memory), once per config
+    if [ "$kernel" = persistent ] && [ "$mode" = "${MODES%% *}" ]; then
+        grep -o 'recurrence: persistent (.*' "$out.log" | sort -u | sed 's/^/    plan: /' |
+            while read -r line; do note "$line"; done
+    fi
     if [ "$kernel" = persistent ] && [ "$ran" != persistent ]; then
         failed "$out.log" "$cfg $cell charnn persistent $mode: the persistent kernel did not run (${ran:-no 'recurrence:' line})"
     fi
