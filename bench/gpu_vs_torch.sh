@@ -111,8 +111,8 @@ charnn_run() {
     note "bench $cfg $cell charnn $kernel $mode: ${ms} ms/batch, ${cps} chars/s, loss $loss, peak +${smi} MiB (nvidia-smi)${ran:+; ran $ran}"
     # the persistent kernel's launch shapes (blocks, units, shared memory), once per config
     if [ "$kernel" = persistent ] && [ "$mode" = "${MODES%% *}" ]; then
-        grep -o 'recurrence: persistent (.*' "$out.log" | sort -u | sed 's/^/    plan: /' |
-            while read -r line; do note "$line"; done
+        { grep -o 'recurrence: persistent (.*' "$out.log" || true; } | sort -u |
+            while read -r line; do note "    plan: $line"; done
     fi
     if [ "$kernel" = persistent ] && [ "$ran" != persistent ]; then
         failed "$out.log" "$cfg $cell charnn persistent $mode: the persistent kernel did not run (${ran:-no 'recurrence:' line})"
