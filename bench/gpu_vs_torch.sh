@@ -32,11 +32,13 @@ is reported as such, not as persistent. Where both kernels ran, their last
 losses (same model, data and seed) must agree within 1%. Any failed run or
 check: its log's tail, a FAIL line, and exit 1 after the others ran.
 Corpora: --corpora DIR (default ../shared/corpora). Environment: PYTHON
-(default python3).
+(default python3). --self-test: both programs on the CPU with a 2x32 model and
+batch 8 (tests/gpu/bench_selftest.sh checks the script's own logic in CI; no
+number it prints means anything).
 EOF2
 }
 
-BUILD="" STEPS=60 CELLS="lstm gru" CONFIGS="notebook shakespeare chinese"
+BUILD="" DEVICE=cuda TINY=0 STEPS=60 CELLS="lstm gru" CONFIGS="notebook shakespeare chinese"
 KERNELS="stepwise persistent" MODES="fp32 tf32" CORPORA=../shared/corpora RESULTS=""
 while [ $# -gt 0 ]; do
     case $1 in
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
         --modes) MODES=$2 ;;
         --corpora) CORPORA=$2 ;;
         --results) RESULTS=$2 ;;
+        --self-test) DEVICE=cpu TINY=1; shift; continue ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -92,7 +95,7 @@ charnn_run() {
     local tf=()
     [ "$mode" = tf32 ] && tf=(--tf32)
     smi=$( { peak_of "$BUILD/charnn-train" --data "$data" --encoding "$enc" "${common[@]}" \
-        --device cuda --rnn-kernel "$kernel" "${tf[@]}" --log-every 10 --eval-every 0 \
+        --device "$DEVICE" --rnn-kernel "$kernel" "${tf[@]}" --log-every 10 --eval-every 0 \
         --save-every 0 --out "$out" >"$out.log" 2>&1; } 3>&1) ||
         { failed "$out.log" "$cfg $cell charnn $kernel $mode: charnn-train exited non-zero"; return; }
     # chars/s over the log intervals after the first (warm-up)
@@ -124,7 +127,7 @@ torch_run() {
     local cfg=$1 cell=$2 mode=$3 key="$1 $2 $3" log=$WORK/t-$1-$2-$3.log smi line
     local tf=off
     [ "$mode" = tf32 ] && tf=on
-    smi=$( { peak_of "$PY" bench/torch_train.py --device cuda --data "$data" --encoding "$enc" \
+    smi=$( { peak_of "$PY" bench/torch_train.py --device "$DEVICE" --data "$data" --encoding "$enc" \
         "${common[@]}" --tf32 $tf --warmup 10 --log-every 10 >"$log" 2>&1; } 3>&1) ||
         { failed "$log" "$cfg $cell torch $mode: torch_train.py exited non-zero"; return; }
     line=$(sed -n 's/^RESULT //p' "$log" | "$PY" -c '
@@ -132,7 +135,7 @@ import json, math, sys
 r = json.load(sys.stdin)
 assert math.isfinite(r["final_loss"]), "non-finite loss"
 print("%.2f %.2f ms/batch, %.0f chars/s, loss %.4f, peak %.0f MiB allocated" % (r["ms_per_batch"],
-      r["ms_per_batch"], r["chars_per_s"], r["final_loss"], r["peak_mem_mib"]))' 2>>"$log") ||
+      r["ms_per_batch"], r["chars_per_s"], r["final_loss"], r.get("peak_mem_mib", 0)))' 2>>"$log") ||
         { failed "$log" "$cfg $cell torch $mode: no RESULT line or a non-finite loss"; return; }
     MS["$key torch"]=${line%% *}
     note "bench $cfg $cell torch cudnn $mode: ${line#* }, peak +${smi} MiB (nvidia-smi)"
@@ -145,6 +148,7 @@ for cfg in $CONFIGS; do
         chinese) data=$CORPORA/sanguo.gb18030.txt enc=gb18030 batch=128 hidden=512 ;;
         *) echo "unknown config $cfg" >&2; exit 2 ;;
     esac
+    [ $TINY = 0 ] || hidden=32 batch=8
     if [ ! -f "$data" ]; then
         note "FAIL bench $cfg: $data is absent"
         FAILED=1

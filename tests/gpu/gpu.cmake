@@ -67,6 +67,13 @@ charnn_e2e_test(NAME gpu_dryrun.check
   LABELS gpu_dryrun TIMEOUT 300)
 set_tests_properties(gpu_dryrun.check gpu_bundle.build PROPERTIES RESOURCE_LOCK gpu_debs)
 
+# bench/gpu_vs_torch.sh's own logic (--self-test: both programs on the CPU,
+# a tiny model): rows, ratios, loss agreement, matched TF32 switches, a
+# persistent kernel that did not run and a failing charnn-train as failures
+charnn_e2e_test(NAME gpu_dryrun.bench
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bench_selftest.sh
+  LABELS gpu_dryrun TIMEOUT 300)
+
 # a driver older than the CUDA runtime, faked (LD_PRELOAD): an error, not a
 # silent CPU run; the GPU tests fail rather than skip
 add_library(fake_old_driver MODULE ${CMAKE_CURRENT_LIST_DIR}/fake_old_driver.c)
