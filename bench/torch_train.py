@@ -22,7 +22,8 @@ does its GEMMs through the system OpenBLAS, as charnn does).
 
 --device cuda: on the GPU (nn.LSTM/nn.GRU run cuDNN's fused kernels); the
 result adds peak_mem_mib (torch.cuda.max_memory_allocated over the timed
-steps' whole run). --encoding: the corpus's text encoding (e.g. gb18030).
+steps' whole run). --tf32 on|off (default off: FP32 like charnn-train
+without --tf32) sets both cuDNN's and cuBLAS's TF32 switches. --encoding: the corpus's text encoding (e.g. gb18030).
 
 Prints one human line per log interval and, at the end, one line
 `RESULT {json}` with chars_per_s, ms_per_batch, first_loss (step 1),
@@ -55,6 +56,10 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--tf32", choices=("on", "off"), default="off",
+                   help="--device cuda: TF32 tensor cores for cuDNN's RNN and cuBLAS's "
+                        "matmuls (PyTorch's own default is on for cuDNN, off for matmuls: "
+                        "set both, to match charnn-train with or without --tf32)")
     a = p.parse_args(argv)
     if a.steps <= a.warmup:
         p.error("--steps must exceed --warmup")
@@ -71,6 +76,8 @@ def main(argv):
     import torch.nn.functional as F
 
     torch.set_num_threads(a.threads)
+    torch.backends.cudnn.allow_tf32 = a.tf32 == "on"
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32 == "on"
     torch.manual_seed(a.seed)
 
     dev = torch.device(a.device)
@@ -158,6 +165,7 @@ def main(argv):
         "final_loss": loss_v,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
+        "tf32": a.tf32 == "on",
     }
     if a.device == "cuda":
         res["peak_mem_mib"] = torch.cuda.max_memory_allocated() / 2**20

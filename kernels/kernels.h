@@ -45,7 +45,10 @@ cudaError_t k_sum_doubles(cudaStream_t s, const double *parts, size_t count, dou
  * the backward sorts the ids (stable CUB radix sort) and sums each id's
  * positions in increasing order: deterministic, bitwise the CPU backend's
  * sums. Both take their scratch from the stream-ordered pool
- * (cudaMallocAsync / cudaFreeAsync on `s`). */
+ * (cudaMallocAsync / cudaFreeAsync on `s`), which keeps it between steps
+ * once k_pool_keep has raised the default pool's release threshold (by
+ * default 0: every synchronisation would hand the memory back). */
+cudaError_t k_pool_keep(int device);
 cudaError_t k_embed_fwd(cudaStream_t s, float *out, const float *w, const int32_t *idx,
                         size_t n, size_t g, size_t v);
 cudaError_t k_embed_bwd(cudaStream_t s, float *dw, const float *dout, const int32_t *idx,
@@ -59,6 +62,35 @@ cudaError_t k_cell_bwd(cudaStream_t s, int cell, size_t b, size_t h, const float
                        const float *h_prev, const float *c_prev, const float *c,
                        const float *dh_above, float *dh_rec, float *dc, float *dxg,
                        float *dhg);
+
+/* rnn_persistent.cu: a layer's window as one cooperative kernel (forward,
+ * and backward), its per-step GEMM in FP32 or on TF32 tensor cores: the
+ * launch shape for (cell, rows b, hidden h, tf32) on the current device,
+ * from the occupancy query */
+typedef struct {
+    int units;         /* hidden units per block */
+    int blocks;        /* ceil(h / units): all co-resident */
+    int threads;       /* per block */
+    int rows_per_pass; /* rows of the block's GEMM per pass */
+    int resident;      /* blocks the device can hold at once with this shape */
+    int tf32;          /* the GEMM on TF32 tensor cores (asked for, and compute capability >= 8) */
+    size_t smem;       /* dynamic shared memory per block (bytes) */
+} k_rnn_plan_t;
+/* cudaErrorCooperativeLaunchTooLarge when no grid of this shape can be
+ * co-resident (W_hh's slices too large for shared memory), cudaErrorNotSupported
+ * when the device has no cooperative launch */
+cudaError_t k_rnn_plan(int cell, int backward, int tf32, size_t b, size_t h, k_rnn_plan_t *plan);
+/* backend.h's rnn_fwd: hs/cs slots 1..m and act from slot 0 */
+cudaError_t k_rnn_fwd_persistent(cudaStream_t s, const k_rnn_plan_t *plan, int cell, size_t m,
+                                 size_t b, size_t h, const float *w_hh, const float *b_hh,
+                                 const float *xg, float *hs, float *cs, float *act);
+/* backend.h's rnn_bwd up to dxg / dhg (dhg == dxg but for GRU); dh_rec and
+ * dc (b x h each, dc only for LSTM) are scratch; the weight and bias
+ * gradients are the caller's (as on the stepwise path) */
+cudaError_t k_rnn_bwd_persistent(cudaStream_t s, const k_rnn_plan_t *plan, int cell, size_t m,
+                                 size_t b, size_t h, const float *w_hh, const float *act,
+                                 const float *hs, const float *cs, const float *dy,
+                                 float *dh_rec, float *dc, float *dxg, float *dhg);
 
 /* dropout.cu: out = in * keep_scale where the uniform of (t, r, u) >= p, else 0;
  * rng_stream is rng_stream(RNG_STREAM_DROPOUT, layer) */

@@ -29,6 +29,12 @@ void backend_set_tf32(const backend *be, int on)
         be->extras->set_tf32(be, on);
 }
 
+void backend_set_rnn_kernel(const backend *be, int persistent)
+{
+    if (backend_on_device(be))
+        be->extras->set_rnn_kernel(be, persistent);
+}
+
 int backend_select(const char *device, int local_rank, const backend **out)
 {
     if (strcmp(device, "cpu") == 0) {

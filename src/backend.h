@@ -67,6 +67,9 @@ typedef struct backend backend;
 typedef struct {
     /* GEMMs on TF32 tensor cores when on != 0, plain FP32 otherwise */
     void (*set_tf32)(const backend *be, int on);
+    /* the recurrence as one persistent kernel per layer and window when
+     * persistent != 0, else a GEMM and a cell kernel per step (the default) */
+    void (*set_rnn_kernel)(const backend *be, int persistent);
     /* the stream (a cudaStream_t) every primitive queues on, for work that
      * must be ordered with it (the gradient sum over NCCL) */
     void *(*stream)(const backend *be);
@@ -203,6 +206,9 @@ void backend_release(const backend *be);
 static inline int backend_on_device(const backend *be) { return be->extras != NULL; }
 /* --tf32 through the extras; nothing on a host backend. */
 void backend_set_tf32(const backend *be, int on);
+/* --rnn-kernel through the extras (persistent != 0: the persistent kernel);
+ * nothing on a host backend, whose recurrence has one form. */
+void backend_set_rnn_kernel(const backend *be, int persistent);
 
 /* Reals of rnn_work scratch of a recurrence run step by step: hg (B, G*H)
  * forward; dh_rec and dc (B, H) backward. */

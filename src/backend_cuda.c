@@ -47,8 +47,21 @@ static void cublas_check(cublasStatus_t st, const char *call, const char *file, 
  * only setup and resume move that much. */
 enum { STAGING_MAX = 64u << 20, STAGING_ALIGN = 256 };
 
+/* a shape's persistent-kernel plan (or that it has none: ok == 0) */
+typedef struct {
+    int cell, backward, tf32, ok;
+    size_t rows, hidden;
+    k_rnn_plan_t plan;
+} rnn_plan_slot;
+enum { RNN_PLAN_SLOTS = 8 };
+
 typedef struct {
     int tf32;            /* backend_cuda_tf32 */
+    int persistent;      /* backend_cuda_rnn_kernel */
+    rnn_plan_slot plans[RNN_PLAN_SLOTS];
+    int n_plans;
+    size_t persistent_runs; /* windows (forward or backward) the persistent kernel ran */
+    int say_stepwise;       /* backend_cuda_rnn_kernel(0) was called: say it once */
     cudaStream_t stream; /* every launch and copy */
     cublasHandle_t blas; /* on `stream` */
     void *scratch;       /* reductions' partial sums, top-k candidates */
@@ -233,19 +246,72 @@ static void cuda_embed_bwd(const backend *be, real *dw, const real *dout, const 
     cudaCheck(k_embed_bwd(CTX(be)->stream, dw, dout, idx, n, gw, v));
 }
 
-/* ---- the recurrence of a window: today a cuBLAS GEMM and a cell kernel per
- * step, all queued on the stream (no host sync); a CUDA graph or a persistent
- * kernel can replace these two functions without touching the callers ---- */
+/* ---- the recurrence of a window: a cuBLAS GEMM and a cell kernel per step,
+ * all queued on the stream (no host sync), or, with backend_cuda_rnn_kernel,
+ * one persistent cooperative kernel per window (kernels/rnn_persistent.cu);
+ * the weight and bias gradients after the window are the same for both ---- */
 
 static size_t cuda_rnn_work(const backend *be, cell_kind cell, size_t rows, size_t hidden)
 {
     return rnn_work_stepwise(cell, rows, hidden);
 }
 
+/* The persistent kernel's plan for this shape, or NULL (stepwise): not
+ * asked for, or its grid cannot be co-resident. The first window of each
+ * shape says on stderr which ran (stepwise when not asked for: once, after
+ * backend_cuda_rnn_kernel; a context that never chose, e.g. the sampler's,
+ * says nothing). */
+static const k_rnn_plan_t *persistent_plan(cuda_ctx *c, cell_kind cell, int backward,
+                                           size_t rows, size_t hidden)
+{
+    if (!c->persistent) {
+        if (c->say_stepwise)
+            fprintf(stderr, "cuda: recurrence: stepwise (a cuBLAS GEMM and a cell kernel per step)\n");
+        c->say_stepwise = 0;
+        return NULL;
+    }
+    for (int i = 0; i < c->n_plans; i++) {
+        rnn_plan_slot *p = &c->plans[i];
+        if (p->cell == (int)cell && p->backward == backward && p->tf32 == c->tf32 &&
+            p->rows == rows && p->hidden == hidden)
+            return p->ok ? &p->plan : NULL;
+    }
+    rnn_plan_slot slot = {(int)cell, backward, c->tf32, 0, rows, hidden, {0}};
+    cudaError_t err = k_rnn_plan((int)cell, backward, c->tf32, rows, hidden, &slot.plan);
+    const char *dir = backward ? "backward" : "forward";
+    if (err == cudaSuccess) {
+        slot.ok = 1;
+        fprintf(stderr,
+                "cuda: recurrence: persistent (%s %s, %s, %zu rows, hidden %zu: %d blocks of %d "
+                "threads, %d units each, %zu bytes of shared memory; %d could be resident)\n",
+                cell_name(cell), dir, slot.plan.tf32 ? "TF32" : "FP32", rows, hidden,
+                slot.plan.blocks, slot.plan.threads,
+                slot.plan.units, slot.plan.smem, slot.plan.resident);
+    } else if (err == cudaErrorCooperativeLaunchTooLarge || err == cudaErrorNotSupported) {
+        cudaGetLastError(); /* not sticky: clear it */
+        fprintf(stderr,
+                "cuda: recurrence: stepwise (%s %s, %zu rows, hidden %zu: the persistent "
+                "kernel cannot run: %s)\n",
+                cell_name(cell), dir, rows, hidden, cudaGetErrorString(err));
+    } else {
+        cudaCheck(err);
+    }
+    int i = c->n_plans < RNN_PLAN_SLOTS ? c->n_plans++ : RNN_PLAN_SLOTS - 1; /* full: the last */
+    c->plans[i] = slot;
+    return slot.ok ? &c->plans[i].plan : NULL;
+}
+
 static void cuda_rnn_fwd(const backend *be, const rnn_seq *s)
 {
     size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
     size_t aw = cell_act_width(s->cell) * H;
+    const k_rnn_plan_t *plan = persistent_plan(CTX(be), s->cell, 0, B, H);
+    if (plan) {
+        CTX(be)->persistent_runs++;
+        cudaCheck(k_rnn_fwd_persistent(CTX(be)->stream, plan, (int)s->cell, s->steps, B, H,
+                                       s->w_hh, s->b_hh, s->xg, s->hs, s->cs, s->act));
+        return;
+    }
     for (size_t t = 0; t < s->steps; t++) {
         const real *h_prev = s->hs + t * bh;
         cuda_gemm(be, 0, 1, B, gh, H, 1, h_prev, H, s->w_hh, H, 0, s->work, gh);
@@ -255,10 +321,11 @@ static void cuda_rnn_fwd(const backend *be, const rnn_seq *s)
     }
 }
 
-static void cuda_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *gr)
+/* the steps of the backward, stepwise: the cell, then dh_{t-1} by cuBLAS */
+static void rnn_bwd_stepwise(const backend *be, const rnn_seq *s, const rnn_seq_grad *gr)
 {
     size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
-    size_t aw = cell_act_width(s->cell) * H, n = s->steps * B;
+    size_t aw = cell_act_width(s->cell) * H;
     int gru = s->cell == CELL_GRU;
     real *dh_rec = s->work, *dc = s->work + bh;
     cuda_zero(be, s->work, 2 * bh * sizeof(real));
@@ -271,6 +338,19 @@ static void cuda_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad
         if (t > 0)
             cuda_gemm(be, 0, 0, B, H, gh, 1, dhg_t, gh, s->w_hh, H, gru ? 1 : 0, dh_rec, H);
     }
+}
+
+static void cuda_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *gr)
+{
+    size_t B = s->rows, H = s->hidden, gh = cell_gates(s->cell) * H, n = s->steps * B;
+    const k_rnn_plan_t *plan = persistent_plan(CTX(be), s->cell, 1, B, H);
+    if (plan) {
+        CTX(be)->persistent_runs++;
+        cudaCheck(k_rnn_bwd_persistent(CTX(be)->stream, plan, (int)s->cell, s->steps, B, H,
+                                       s->w_hh, s->act, s->hs, s->cs, gr->dy, s->work,
+                                       s->work + B * H, gr->dxg, gr->dhg));
+    } else
+        rnn_bwd_stepwise(be, s, gr);
     cuda_gemm(be, 1, 0, gh, H, n, 1, gr->dhg, gh, s->hs, H, 1, gr->dw_hh, H);
     cudaCheck(k_sum_rows(CTX(be)->stream, gr->db_hh, gr->dhg, n, gh));
     cudaCheck(k_sum_rows(CTX(be)->stream, gr->db_ih, gr->dxg, n, gh));
@@ -362,7 +442,9 @@ const backend *backend_cuda_open(int ordinal)
     if (count <= 0)
         return NULL;
     int dev = ordinal % count;
-    cudaCheck(cudaSetDevice(dev < 0 ? dev + count : dev));
+    dev = dev < 0 ? dev + count : dev;
+    cudaCheck(cudaSetDevice(dev));
+    cudaCheck(k_pool_keep(dev)); /* the embedding's scratch stays pooled between steps */
     cuda_ctx *c = xcalloc(1, sizeof *c, "CUDA backend context");
     cudaCheck(cudaStreamCreate(&c->stream));
     cudaCheck(cudaEventCreateWithFlags(&c->staged, cudaEventDisableTiming));
@@ -381,9 +463,17 @@ void backend_cuda_tf32(const backend *be, int on)
     apply_math_mode(CTX(be));
 }
 
+void backend_cuda_rnn_kernel(const backend *be, int persistent)
+{
+    CTX(be)->persistent = persistent != 0;
+    CTX(be)->say_stepwise = !persistent;
+}
+
 void *backend_cuda_stream(const backend *be) { return (void *)CTX(be)->stream; }
 
 size_t backend_cuda_host_waits(const backend *be) { return CTX(be)->host_waits; }
+
+size_t backend_cuda_persistent_runs(const backend *be) { return CTX(be)->persistent_runs; }
 
 static int cuda_device_uuid(const backend *be, unsigned char uuid[16])
 {
@@ -411,6 +501,7 @@ static void cuda_host_unpin(const backend *be, void *p)
 /* The extras (backend.h), reached through the table by the orchestration. */
 const backend_extras backend_cuda_extras = {
     .set_tf32 = backend_cuda_tf32,
+    .set_rnn_kernel = backend_cuda_rnn_kernel,
     .stream = backend_cuda_stream,
     .device_uuid = cuda_device_uuid,
     .host_waits = backend_cuda_host_waits,

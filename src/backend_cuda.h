@@ -12,6 +12,19 @@
  * plain FP32 (the default) otherwise. */
 void backend_cuda_tf32(const backend *be, int on);
 
+/* The recurrence (rnn_fwd / rnn_bwd): persistent != 0, one cooperative
+ * kernel per layer and window (kernels/rnn_persistent.cu), where the
+ * occupancy query says its grid can be co-resident, else (and by default)
+ * a cuBLAS GEMM and a cell kernel per step. The persistent kernel's GEMMs
+ * run on TF32 tensor cores when backend_cuda_tf32 is on (and the GPU has
+ * them: compute capability 8.0 or later), in FP32 otherwise. After this
+ * call the recurrence says on stderr which runs ("cuda: recurrence:
+ * stepwise ..." once; "cuda: recurrence: persistent|stepwise (...)" for each
+ * shape when persistent was asked for); without it, nothing. */
+void backend_cuda_rnn_kernel(const backend *be, int persistent);
+/* Windows (rnn_fwd or rnn_bwd calls) the persistent kernel has run. */
+size_t backend_cuda_persistent_runs(const backend *be);
+
 /* Visible CUDA devices; 0 when there is none or the driver fails. */
 int backend_cuda_device_count(void);
 

@@ -95,6 +95,12 @@ static const opt_spec train_specs[] = {
     {.name = "tf32", .type = OPT_FLAG, .offset = TRAIN_FIELD(tf32), .def = "false",
      .flags = OPT_RUN,
      .help = "CUDA: let cuBLAS use TF32 tensor cores (FP32 otherwise)"},
+    {.name = "rnn-kernel", .type = OPT_CHOICE, TRAIN_TEXT(rnn_kernel), .def = "auto",
+     .choices = "auto|persistent|stepwise", .flags = OPT_RUN,
+     .help = "CUDA: the recurrence as one persistent kernel per layer and window, or a GEMM and "
+             "a cell kernel per step; auto = stepwise (the persistent kernel is not yet proven "
+             "on a GPU); persistent falls back to stepwise (logged) where its grid cannot be "
+             "co-resident"},
     {.name = "device", .type = OPT_CHOICE, TRAIN_TEXT(device), .def = "auto",
      .choices = "auto|cpu|cuda", .flags = OPT_RUN, .help = "where to train"},
     {.name = "threads", .type = OPT_SIZE, .offset = TRAIN_FIELD(threads), .def = "0", .min = 0,

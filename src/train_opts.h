@@ -44,6 +44,7 @@ typedef struct {
     int profile;                 /* --profile: phase timings in the metrics */
     int tf32;                    /* --tf32: TF32 tensor cores in cuBLAS (CUDA) */
     char device[8];              /* --device auto|cpu|cuda (auto) */
+    char rnn_kernel[16];         /* --rnn-kernel auto|persistent|stepwise (CUDA) */
     size_t threads;              /* --threads T (0 = cores / local ranks) */
 } train_options;
 

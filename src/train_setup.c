@@ -112,6 +112,7 @@ int train_setup(trainer *tr, unsigned char *set)
     if (backend_select(o->device, tr->comm->local_rank, &tr->be) != 0)
         return -1;
     backend_set_tf32(tr->be, o->tf32);
+    backend_set_rnn_kernel(tr->be, strcmp(o->rnn_kernel, "persistent") == 0);
     if (load_data(tr, &given, given_data) != 0)
         return -1;
     tr->pos.total = o->steps ? o->steps : o->epochs * tr->data.train.lay.windows;

@@ -8,26 +8,19 @@
 # machine, pass; then the bundle-built charnn-train trains a few CPU steps. Skips (77) when apt-get cannot download (no network, not Debian).
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || skip "not a Debian machine"
+. "$CHARNN_SOURCE/tests/gpu/bundle_lib.sh"
 B=$CHARNN_BUILD/gpu-bundle
-rc=0
-CHARNN_GPU_DEB_CACHE=$CHARNN_BUILD/gpu-debs "$CHARNN_SOURCE/tests/gpu/prepare-bundle" "$B" \
-    >"$WORK/prepare.log" 2>&1 || rc=$?
-if [ $rc != 0 ]; then
-    cat "$WORK/prepare.log"
-    grep -q "apt-get download .* failed" "$WORK/prepare.log" && skip "apt-get download failed (offline?)"
-    fail "prepare-bundle: exit $rc"
-fi
-tail -1 "$WORK/prepare.log"
+make_bundle "$B"
 size=$(du -sm "$B" | cut -f1)
 [ "$size" -le 60 ] || fail "the bundle is $size MiB: over what a device run can carry (64 MiB)"
 # the check itself: it builds, then finds no GPU here (exit 3, saying why)
 BB=$CHARNN_BUILD/gpu-bundle-build
 rc=0
-CHARNN_JOBS=${CHARNN_JOBS:-2} CHARNN_BUILD_TARGETS="charnn-train charnn-sample charnn-prep test_gpu_parity gpu_probe" \
-    OUT=$WORK/check "$CHARNN_SOURCE/tests/gpu/check" --bundle "$B" --build "$BB" >"$WORK/check.log" 2>&1 || rc=$?
+CHARNN_JOBS=${CHARNN_JOBS:-2} CHARNN_CHECK_BUILD_BUDGET=540 \
+    OUT=$WORK/check "$CHARNN_SOURCE/tests/gpu/check" --bundle "$B" --build "$BB" \
+    --work "$WORK/check-work" >"$WORK/check.log" 2>&1 || rc=$?
 cat "$WORK/check/gpu-check.txt"
-grep -q "^PASS build" "$WORK/check/gpu-check.txt" || { cat "$WORK/check/build.log"; fail "the check's build failed"; }
+grep -q "^PASS build" "$WORK/check/gpu-check.txt" || { cat "$WORK/check-work/build.log"; fail "the check's build failed"; }
 if [ $rc = 3 ]; then
     grep -Eq "^NO GPU: .*\(driver [^,]+, runtime [0-9.]+\)" "$WORK/check/gpu-check.txt" ||
         fail "the check found no GPU without saying why"

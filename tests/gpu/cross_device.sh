@@ -1,7 +1,9 @@
 #!/bin/bash
 # cross_device.sh — train on the GPU, resume on the CPU, sample on both:
 #   1. N steps on the GPU, twice: the checkpoints are bitwise identical
-#      (GPU training is repeatable: no float atomics in the embedding backward)
+#      (GPU training is repeatable: no float atomics in the embedding backward),
+#      and not vacuously so: every logged loss is finite and the last is
+#      below the first (the parameters moved the right way)
 #   2. the GPU checkpoint resumed with --device cpu for K more steps (it must
 #      say it resumed)
 #   3. the resumed model sampled on the GPU and on the CPU (--argmax): both
@@ -50,7 +52,16 @@ run() { # run LOG cmd...: the log shown when it fails
     "$@" >"$log" 2>&1 || rc=$?
     [ $rc = 0 ] || { cat "$log" >&2; fail "exit $rc: $*"; }
 }
-last_loss() { sed -n 's/.*"type":"train".*"loss":\([0-9.eE+-]*\).*/\1/p' "$1" | tail -1; }
+losses() { sed -n 's/.*"type":"train".*"loss":\([0-9.eE+a-z-]*\).*/\1/p' "$1"; }
+last_loss() { losses "$1" | tail -1; }
+# learned METRICS [any]: every train loss finite and, unless `any`, the
+# last below the first (at least two logged)
+learned() {
+    losses "$1" | awk -v any="${2:-}" '
+        NR == 1 { first = $1 } { last = $1; if ($1 !~ /^[0-9.eE+-]+$/) bad = 1 }
+        END { exit !(NR >= 1 && !bad && (any != "" || (NR >= 2 && last < first))) }' ||
+        { losses "$1" | tr '\n' ' ' >&2; fail "$1: a loss is not finite or the loss did not fall"; }
+}
 ck() { printf '%s/ckpt-%08d.h5' "$1" "$2"; }
 
 t0=$(date +%s.%N)
@@ -60,12 +71,14 @@ grep -q "device cuda" "$WORK/a.log" || { cat "$WORK/a.log"; fail "run a not on t
 run "$WORK/b.log" "$TRAIN" "${OPTS[@]}" --device cuda --steps "$STEPS" --out "$WORK/b"
 "${H5CMP[@]}" "$(ck "$WORK/a" "$STEPS")" "$(ck "$WORK/b" "$STEPS")" --exact --quiet \
     --group /model --group /optim --group /state || fail "two GPU runs differ"
+learned "$WORK/a/metrics.jsonl"
 note "gpu: $STEPS steps (lstm ${LAYERS}x$HIDDEN, batch ${BATCH}x$SEQ) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, loss $(last_loss "$WORK/a/metrics.jsonl"); a second run: bitwise identical"
 
 run "$WORK/c.log" "$TRAIN" "${OPTS[@]}" --device cpu --steps $TOTAL --out "$WORK/c" \
     --resume "$(ck "$WORK/a" "$STEPS")"
 grep -qF "resumed from $(ck "$WORK/a" "$STEPS") at step $STEPS" "$WORK/c.log" ||
     { cat "$WORK/c.log"; fail "the CPU run did not resume the GPU checkpoint"; }
+learned "$WORK/c/metrics.jsonl" any
 note "cpu: resumed at step $STEPS, to step $TOTAL: loss $(last_loss "$WORK/c/metrics.jsonl")"
 
 C=$(ck "$WORK/c" $TOTAL)

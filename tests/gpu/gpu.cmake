@@ -1,4 +1,4 @@
-# gpu.cmake — tests of the CUDA backend (included when it is built): parity with the CPU backend (needs a GPU, else skips with 77). The device's Philox is src/philox.h, the host's own (no mirror to compare).
+# gpu.cmake — tests of the CUDA backend (included when it is built): parity with the CPU backend and the persistent recurrence (need a GPU, else skip with 77), the device check's dry run (no GPU). The device's Philox is src/philox.h, the host's own (no mirror to compare).
 add_library(charnn_gpu_skip STATIC ${CMAKE_CURRENT_LIST_DIR}/gpu_skip.c)
 target_include_directories(charnn_gpu_skip PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(charnn_gpu_skip PUBLIC charnn_core)
@@ -12,8 +12,31 @@ target_link_libraries(test_gpu_model PRIVATE charnn_gpu_skip charnn_core ${MATH_
 add_test(NAME gpu.model COMMAND test_gpu_model)
 set_tests_properties(gpu.model PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 300)
 
-add_executable(gpu_probe ${CMAKE_CURRENT_LIST_DIR}/gpu_probe.c)
-target_link_libraries(gpu_probe PRIVATE charnn_gpu_skip)
+# the persistent recurrence kernels (--rnn-kernel persistent) against the CPU
+# backend and the stepwise path; --sanitize is the device check's shape set
+add_executable(test_rnn_persistent ${CMAKE_CURRENT_LIST_DIR}/test_rnn_persistent.c)
+target_link_libraries(test_rnn_persistent PRIVATE charnn_gpu_skip charnn_core ${MATH_LIBRARY})
+add_test(NAME gpu.rnn_persistent COMMAND test_rnn_persistent)
+set_tests_properties(gpu.rnn_persistent PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 600)
+
+# the same kernels' source on the host (tests/gpu/cuda_emulator.h: a POSIX
+# thread per GPU thread, real barriers) against the CPU backend: no GPU needed
+enable_language(CXX)
+find_package(Threads REQUIRED)
+add_executable(test_rnn_emulated ${CMAKE_CURRENT_LIST_DIR}/test_rnn_emulated.cc)
+target_include_directories(test_rnn_emulated PRIVATE ${PROJECT_SOURCE_DIR}/kernels
+  ${CMAKE_CURRENT_LIST_DIR})
+target_compile_features(test_rnn_emulated PRIVATE cxx_std_17)
+target_compile_options(test_rnn_emulated PRIVATE -Wall -Wextra -Wno-unknown-pragmas)
+target_link_libraries(test_rnn_emulated PRIVATE charnn_core Threads::Threads)
+add_test(NAME gpu_emulated.rnn_persistent COMMAND test_rnn_emulated)
+set_tests_properties(gpu_emulated.rnn_persistent PROPERTIES LABELS unit TIMEOUT 300)
+
+# standalone (no charnn_core: the device check's dry run builds only this)
+add_executable(gpu_probe ${CMAKE_CURRENT_LIST_DIR}/gpu_probe.c ${CMAKE_CURRENT_LIST_DIR}/gpu_skip.c
+  ${PROJECT_SOURCE_DIR}/src/cuda_probe.c ${PROJECT_SOURCE_DIR}/src/error.c)
+target_include_directories(gpu_probe PRIVATE ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(gpu_probe PRIVATE CUDA::cudart)
 
 # train on the GPU, resume on the CPU, sample on both (a small model)
 charnn_e2e_test(NAME gpu.cross_device
@@ -32,7 +55,24 @@ charnn_e2e_test(NAME gpu_required.no_device
 # the downloads are cached in the build directory)
 charnn_e2e_test(NAME gpu_bundle.build
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bundle_ci.sh
-  LABELS bundle TIMEOUT 600)
+  LABELS bundle TIMEOUT 900)
+
+# the device check (tests/gpu/check --dry-run) on this machine: the bundle,
+# the configure and a small build against it (the generator ninja or make),
+# the budgets' sum, a part's TIMEOUT reported as such, what comes back (the
+# summary and one archive: within the device tool's 8 files) and the
+# archive's layout; a missing tool named before anything runs. No GPU needed.
+charnn_e2e_test(NAME gpu_dryrun.check
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dryrun.sh
+  LABELS gpu_dryrun TIMEOUT 300)
+set_tests_properties(gpu_dryrun.check gpu_bundle.build PROPERTIES RESOURCE_LOCK gpu_debs)
+
+# bench/gpu_vs_torch.sh's own logic (--self-test: both programs on the CPU,
+# a tiny model): rows, ratios, loss agreement, matched TF32 switches, a
+# persistent kernel that did not run and a failing charnn-train as failures
+charnn_e2e_test(NAME gpu_dryrun.bench
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bench_selftest.sh
+  LABELS gpu_dryrun TIMEOUT 300)
 
 # a driver older than the CUDA runtime, faked (LD_PRELOAD): an error, not a
 # silent CPU run; the GPU tests fail rather than skip

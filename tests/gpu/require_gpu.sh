@@ -6,7 +6,7 @@ set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 export CUDA_VISIBLE_DEVICES=-1
 T=$CHARNN_BUILD/tests
-cases=("$T/test_gpu_parity" "$T/test_gpu_model" "bash $CHARNN_SOURCE/tests/gpu/cross_device.sh")
+cases=("$T/test_gpu_parity" "$T/test_gpu_model" "$T/test_rnn_persistent" "bash $CHARNN_SOURCE/tests/gpu/cross_device.sh")
 for c in "${cases[@]}"; do
     rc=0
     $c >"$WORK/out" 2>&1 || rc=$?

@@ -3,7 +3,8 @@
  * forward (no targets), a training pass with dropout 0, the carried state
  * exported from one device and imported on the other, cross-entropy over
  * more than 65535 rows (the kernel's grid wraps), and GPU training repeated
- * bitwise (the deterministic embedding backward), top-k with NaN logits,
+ * bitwise (the deterministic embedding backward; every loss finite, the
+ * parameters moved), top-k with NaN logits,
  * and NCCL on one rank where built with it. Exits 77 when there
  * is no GPU, 1 when the driver fails or under CHARNN_REQUIRE_GPU=1 (gpu_skip.h). */
 #include "backend.h"
@@ -164,14 +165,19 @@ static void test_state_transfer(cell_kind cell, const shape *s)
     net_free(&g);
 }
 
-/* the final parameters of `steps` Adam steps on the GPU */
-static real *gpu_training(const shape *s, int steps)
+/* the final parameters of `steps` Adam steps on the GPU (the initial ones
+ * into *init when init != NULL); every step's loss must be finite */
+static real *gpu_training(const shape *s, int steps, real **init)
 {
     net g;
     optim o;
     net_init(&g, gpu, CELL_LSTM, s, 1);
     optim_init(&o, gpu, g.m.layout.n_params, 2e-3, 5.0);
-    size_t n = s->rows * s->seq;
+    size_t n = s->rows * s->seq, np = g.m.layout.n_params;
+    if (init) {
+        *init = zalloc(np * sizeof **init);
+        gpu->download(gpu, *init, g.m.params, np * sizeof **init);
+    }
     for (int k = 0; k < steps; k++) {
         int32_t *x = ids(n, s->vocab, 10 + (uint32_t)k), *y = ids(n, s->vocab, 20 + (uint32_t)k);
         model_pass pass = {.dropout = 0.25, .seed = 1, .step = (uint32_t)k,
@@ -181,11 +187,12 @@ static real *gpu_training(const shape *s, int steps)
         model_run(&g.m, &g.w, s->seq, x, y, &pass);
         optim_queue(&o, g.m.params, g.m.grads);
         optim_finish(&o, &loss);
+        check(isfinite(loss) && loss > 0, "GPU training: loss of a step", "is", loss);
         free(x);
         free(y);
     }
-    real *p = zalloc(g.m.layout.n_params * sizeof *p);
-    gpu->download(gpu, p, g.m.params, g.m.layout.n_params * sizeof *p);
+    real *p = zalloc(np * sizeof *p);
+    gpu->download(gpu, p, g.m.params, np * sizeof *p);
     optim_free(&o);
     net_free(&g);
     return p;
@@ -258,23 +265,34 @@ static void test_nccl_one_rank(const comm_info *c)
 #endif
 }
 
+/* GPU training twice: bitwise the same, and not vacuously: the parameters
+ * moved (Adam at lr 2e-3 moves nearly every one by ~1e-3 a step) */
 static void test_repeatable(const shape *s)
 {
     net probe;
     net_init(&probe, cpu, CELL_LSTM, s, 0);
     size_t n = probe.m.layout.n_params;
     net_free(&probe);
-    real *a = gpu_training(s, 5), *b = gpu_training(s, 5);
+    real *init = NULL, *a = gpu_training(s, 5, &init), *b = gpu_training(s, 5, NULL);
     check(memcmp(a, b, n * sizeof *a) == 0, "GPU training twice", "not bitwise equal", 1);
+    size_t moved = 0;
+    for (size_t i = 0; i < n; i++)
+        moved += a[i] != init[i];
+    check(moved >= n / 2, "GPU training: parameters moved", "fraction", (double)moved / n);
+    free(init);
     free(a);
     free(b);
 }
 
-/* test_gpu_model [--small]: --small leaves out the large shapes (for
- * compute-sanitizer, tests/gpu/check) */
+/* test_gpu_model [--small | --sanitize]: --small leaves out the large
+ * shapes; --sanitize (tests/gpu/check's compute-sanitizer runs) adds to it
+ * the one pass that reaches the embedding's transpose (more positions than
+ * ids), CUB's multi-block radix sort and the cross-entropy grid's wrap
+ * (65,600 rows > 65,535 blocks) on a tiny model */
 int main(int argc, char **argv)
 {
     int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int sanitize = argc > 1 && strcmp(argv[1], "--sanitize") == 0;
     comm_info comm;
     comm_init(&argc, &argv, &comm);
     cpu = backend_cpu();
@@ -285,6 +303,7 @@ int main(int argc, char **argv)
         return rc;
     }
     const shape small = {67, 48, 2, 5, 9}, wide = {5, 4, 1, 700, 100}; /* 70000 rows */
+    const shape wrap = {5, 4, 1, 656, 100}; /* 65600 rows: just past the grid's wrap */
     const shape notebook_ish = {65, 128, 2, 50, 50};
     for (int c = 0; c < 3; c++) {
         test_eval_forward((cell_kind)c, &small);
@@ -294,7 +313,9 @@ int main(int argc, char **argv)
     }
     test_topk_nan(65, 5);
     test_topk_nan(65, 65);
-    if (!small_only) {
+    if (sanitize)
+        test_train_pass(CELL_LSTM, &wrap, 0, "65600-row cross-entropy");
+    if (!small_only && !sanitize) {
         test_topk_nan(4447, 50);
         test_train_pass(CELL_LSTM, &wide, 0, "70000-row cross-entropy");
         test_repeatable(&notebook_ish);

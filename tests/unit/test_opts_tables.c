@@ -17,7 +17,7 @@ static void test_train_defaults(void **state)
     (void)state;
     train_fx *fx = train_new();
     const train_options *o = &fx->o;
-    assert_int_equal(train_opts_count(), 31);
+    assert_int_equal(train_opts_count(), 32);
     assert_string_equal(o->config, "");
     assert_string_equal(o->data, "");
     assert_string_equal(o->encoding, "utf-8");
@@ -46,6 +46,7 @@ static void test_train_defaults(void **state)
     assert_int_equal(o->log_every, 10);
     assert_string_equal(o->metrics, "");
     assert_string_equal(o->device, "auto");
+    assert_string_equal(o->rnn_kernel, "auto");
     assert_int_equal(o->threads, 0);
     assert_int_equal(count_set(fx->set, fx->t.n), 0);
     free(fx);
