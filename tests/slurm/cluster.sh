@@ -21,6 +21,8 @@
 #                                  a 30 s limit; in A for the netns cluster
 #   slurm_wait_job ID STATE SECS   waits until job ID is in STATE (a regex)
 #   slurm_job_field ID FIELD       one field of `scontrol show job ID`
+#   slurm_job_active ID            job ID is queued or running (for lib.sh's
+#                                  waits: wait_step LOG STEP "slurm_job_active ID")
 #   slurm_link up|down             the veth pair between A and B (netns only)
 #   slurm_start_requeued ID        a requeued job waits 120 s (Slurm holds it,
 #                                  Reason=BeginTime); this makes it eligible now
@@ -299,6 +301,12 @@ slurm_link() {
 
 slurm_job_field() {
     sl scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+# slurm_job_active ID: job ID is queued or running, not ending or ended (a
+# state that cannot be read, as from a busy slurmctld, counts as active)
+slurm_job_active() {
+    [[ ! $(slurm_job_field "$1" JobState) =~ ^(COMPLETING|COMPLETED|FAILED|CANCELLED|NODE_FAIL|TIMEOUT|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED)$ ]]
 }
 
 # slurm_wait_job ID STATE-REGEX SECS: 0 once the job's state matches, 1 on
