@@ -44,12 +44,6 @@ OPTS=(--data "$DATA" --cell lstm --hidden "$HIDDEN" --layers "$LAYERS" --batch "
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
 note() { echo "$*"; [ -z "$RESULTS" ] || echo "$*" >>"$RESULTS"; }
 
-run() { # run LOG cmd...: the log shown when it fails
-    local log=$1 rc=0
-    shift
-    "$@" >"$log" 2>&1 || rc=$?
-    [ $rc = 0 ] || { cat "$log" >&2; fail "exit $rc: $*"; }
-}
 last_loss() { sed -n 's/.*"type":"train".*"loss":\([0-9.eE+-]*\).*/\1/p' "$1" | tail -1; }
 ck() { printf '%s/ckpt-%08d.h5' "$1" "$2"; }
 

@@ -222,11 +222,11 @@ slurm_start_munged() {
         --socket="$SLURM_DIR/munge/munge.socket" --pid-file="$SLURM_DIR/munge/munged.pid" \
         --seed-file="$SLURM_DIR/munge/munged.seed" --log-file="$SLURM_DIR/log/munged.log"
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 600; i++)); do # (a backstop: it starts in well under a second)
         [ -S "$SLURM_DIR/munge/munge.socket" ] && return 0
         sleep 0.1
     done
-    slurm_skip "munged did not start"
+    slurm_skip "munged did not start within 60 s"
 }
 
 # slurm_wait_nodes N SECS: waits until N nodes are idle, else skips.
@@ -256,7 +256,7 @@ slurm_cluster_start() {
     slurm_start_munged
     slurm_daemon "" "" slurmctld slurmctld -D -i -f "$SLURM_CONF"
     slurm_daemon "" "" slurmd slurmd -D -N "$node" -f "$SLURM_CONF"
-    slurm_wait_nodes 1 30
+    slurm_wait_nodes 1 120
 }
 
 slurm_cluster_start_netns() {
@@ -290,7 +290,7 @@ slurm_cluster_start_netns() {
     slurm_daemon "$a" a slurmctld slurmctld -D -i -f "$SLURM_CONF"
     slurm_daemon "$a" a slurmd-a slurmd -D -N a -f "$SLURM_CONF"
     slurm_daemon "$b" b slurmd-b slurmd -D -N b -f "$SLURM_CONF"
-    slurm_wait_nodes 2 30
+    slurm_wait_nodes 2 120
 }
 
 # slurm_link up|down: the veth pair between the two namespaces.
