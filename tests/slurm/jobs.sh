@@ -14,8 +14,13 @@
 #            ends FAILED with exit 75 and Restarts=1
 #   kill     SIGKILL to rank 1 under srun: the job ends within 60 s, the
 #            output names the task (srun: error: ...: task 1: Killed)
-# Skips (77) where the cluster cannot start (tests/slurm/cluster.sh) and
-# with --no-mpi (a build without MPI runs 1 rank).
+# Every signal or kill is keyed on the job's progress lines and lands on ranks
+# found in /proc (lib.sh); a job that only a signal or a kill ends has steps
+# it will never make (FOREVER), one that must finish is signalled at most 100
+# steps into its 2000, through ranks held still until the signal is there
+# (signal_frozen): no machine is fast enough to finish first.
+# Skips (77) where the cluster cannot start (tests/slurm/cluster.sh; under
+# CI=true a failure) and with --no-mpi (a build without MPI runs 1 rank).
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 . "$CHARNN_SOURCE/tests/slurm/cluster.sh"
