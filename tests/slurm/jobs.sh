@@ -156,5 +156,4 @@ case_kill() {
     echo "ok: SIGKILL to rank 1: job FAILED after ${took} s, task 1 named ($((SECONDS - t0)) s)"
 }
 
-declare -F "case_$CASE" >/dev/null || fail "no case '$CASE'"
-"case_$CASE"
+dispatch_cases "$CASE"

@@ -119,5 +119,4 @@ case_link() {
     echo "ok: resumed from $newest (step $at) on node a alone and finished at step $((at + 100)) ($((SECONDS - t0)) s)"
 }
 
-declare -F "case_$CASE" >/dev/null || fail "no case '$CASE'"
-"case_$CASE"
+dispatch_cases "$CASE"
