@@ -136,6 +136,14 @@ sig_pending() {
     return 1
 }
 
+# stopped PID: every thread of process PID is stopped (SIGSTOP taken)
+stopped() {
+    local st
+    for st in /proc/"$1"/task/*/status; do
+        [ "$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' "$st" 2>/dev/null)" = T ] || return 1
+    done
+}
+
 # signal_frozen SIG CMD PIDS...: the processes PIDS stopped (SIGSTOP), CMD
 # run (it sends SIG to them, directly or through others: scancel, a batch
 # shell, a launcher), then, once SIG is pending in every one of them, let go
@@ -145,6 +153,12 @@ signal_frozen() {
     local sig=$1 cmd=$2 p
     shift 2
     kill -STOP "$@"
+    # stopped, every thread: a signal sent before the stop takes effect
+    # would be taken at once (USR1 comes before STOP), not left pending
+    for p in "$@"; do
+        wait_until 60 "process $p stopped" "" stopped "$p" ||
+            { kill -CONT "$@"; fail "process $p did not stop"; }
+    done
     eval "$cmd"
     for p in "$@"; do
         wait_until 60 "SIG$sig pending in $p" "" sig_pending "$p" "$sig" ||
