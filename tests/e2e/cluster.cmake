@@ -3,7 +3,7 @@
 # and the preemption path of slurm/cpu.sbatch without Slurm
 # (tests/e2e/slurm_requeue.sh: fake srun/scontrol, SIGUSR1 to the ranks,
 # `scontrol requeue`, the requeued job resumes; bitwise equal to an
-# uninterrupted run; well under a minute on 2 cores).
+# uninterrupted run; well under a minute on an idle 2-core machine, its TIMEOUT sized for a loaded one).
 charnn_e2e_test(NAME launch.dry_run.mpirun
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/launch_dry_run.sh mpirun
   LABELS "launch;slurm" TIMEOUT 60)
@@ -12,4 +12,4 @@ charnn_e2e_test(NAME launch.dry_run.srun
   LABELS "launch;slurm" TIMEOUT 60)
 charnn_e2e_test(NAME slurm.requeue
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/slurm_requeue.sh ${CHARNN_E2E_MPI_ARG}
-  LABELS "slurm;resume;mpi" TIMEOUT 300)
+  LABELS "slurm;resume;mpi" TIMEOUT 600)

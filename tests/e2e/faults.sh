@@ -20,9 +20,9 @@ train() {
     "$TRAIN" --data "$WORK/t.txt" "${OPTS[@]}" "$@"
 }
 
-# run NAME STATUS ARGS...: train ARGS into $WORK/NAME.{log,err}; the exit
-# status must be STATUS
-run() {
+# train_as NAME STATUS ARGS...: train ARGS into $WORK/NAME.{log,err}; the
+# exit status must be STATUS
+train_as() {
     local name=$1 want=$2 rc=0
     shift 2
     train "$@" >"$WORK/$name.log" 2>"$WORK/$name.err" || rc=$?
@@ -71,7 +71,7 @@ need_mpi() {
 # stopped at step 8 and resumed is bitwise the uninterrupted one.
 case_nan_skip() {
     export CHARNN_FAULT_INJECT=nan-grad@4,inf-loss@7
-    run a 0 --out "$WORK/a" --steps 12 --save-every 4
+    train_as a 0 --out "$WORK/a" --steps 12 --save-every 4
     has "$WORK/a.err" "warning: gradient norm is non-finite \(nan\) at step 4: step skipped"
     has "$WORK/a.err" "warning: training loss is non-finite \(inf\) at step 7: step skipped"
     [ "$(grep -c warning "$WORK/a.err")" = 2 ] || fail "expected exactly 2 warnings"
@@ -79,11 +79,11 @@ case_nan_skip() {
     [ "$(attr "$WORK/a/latest.h5" adam_t)" = 10 ] || fail "adam_t should be 10 (2 skipped)"
     [ ! -e "$WORK/a/ckpt-00000004.h5" ] || fail "saved right after the bad step 4"
     [ "$(attr "$WORK/a/ckpt-00000005.h5" adam_t)" = 4 ] || fail "deferred save at 5 missing"
-    run b 0 --out "$WORK/b" --steps 8 --save-every 4
-    run b2 0 --out "$WORK/b" --steps 12 --save-every 4 --resume auto
+    train_as b 0 --out "$WORK/b" --steps 8 --save-every 4
+    train_as b2 0 --out "$WORK/b" --steps 12 --save-every 4 --resume auto
     same "$WORK/a/latest.h5" "$WORK/b/latest.h5" "resumed across skipped steps differs"
     unset CHARNN_FAULT_INJECT
-    run c 0 --out "$WORK/c" --steps 12 --save-every 4
+    train_as c 0 --out "$WORK/c" --steps 12 --save-every 4
     [ "$(attr "$WORK/c/latest.h5" adam_t)" = 12 ] || fail "without faults adam_t should be 12"
     if "${H5CMP[@]}" --exact --group /model "$WORK/a/latest.h5" "$WORK/c/latest.h5" >/dev/null; then
         fail "skipping two steps changed nothing"
@@ -96,13 +96,13 @@ case_nan_skip() {
 # --resume auto then carries on from it.
 case_nan_limit() {
     CHARNN_FAULT_INJECT=nan-grad@5,nan-grad@6,nan-grad@7 \
-        run a 3 --out "$WORK/a" --steps 20 --save-every 2 --max-bad-steps 2
+        train_as a 3 --out "$WORK/a" --steps 20 --save-every 2 --max-bad-steps 2
     has "$WORK/a.err" "error: gradient norm is non-finite \(nan\) at step 7, 3 bad step\(s\) in a row \(more than --max-bad-steps 2\): stopping without saving"
     has "$WORK/a.err" "the newest checkpoint, $WORK/a/ckpt-00000004\.h5, is intact"
     [ "$(latest "$WORK/a")" = ckpt-00000004.h5 ] || fail "latest.h5 should still name step 4"
     [ ! -e "$WORK/a/ckpt-00000006.h5" ] || fail "saved during the bad streak"
     loadable "$WORK/a/latest.h5"
-    run b 0 --out "$WORK/a" --steps 20 --save-every 2 --max-bad-steps 2 --resume auto
+    train_as b 0 --out "$WORK/a" --steps 20 --save-every 2 --max-bad-steps 2 --resume auto
     has "$WORK/b.log" "resumed from $WORK/a/ckpt-00000004\.h5 at step 4"
     echo "ok: stopped at the 3rd bad step in a row, ckpt-4 intact, resumed from it"
 }
@@ -114,15 +114,15 @@ case_nan_limit() {
 # bitwise where an undisturbed run ends.
 corrupt_case() {
     local how=$1 word=$2 f size
-    run s 0 --out "$WORK/s" --steps 9 --save-every 3
-    run r 0 --out "$WORK/r" --steps 6 --save-every 3
+    train_as s 0 --out "$WORK/s" --steps 9 --save-every 3
+    train_as r 0 --out "$WORK/r" --steps 6 --save-every 3
     f=$WORK/r/ckpt-00000006.h5
     size=$(stat -c %s "$f")
     case $how in
         truncate) truncate -s $((size / 2)) "$f" ;;
         bitflip) printf '\x5a' | dd of="$f" bs=1 seek=$((size * 2 / 3)) conv=notrunc status=none ;;
     esac
-    run r2 0 --out "$WORK/r" --steps 9 --save-every 3 --resume auto
+    train_as r2 0 --out "$WORK/r" --steps 9 --save-every 3 --resume auto
     has "$WORK/r2.err" "warning: checkpoint '$f' is $word.*: skipped, resuming from an older checkpoint"
     [ "$(grep -c . "$WORK/r2.err")" = 1 ] || fail "expected one warning line"
     has "$WORK/r2.log" "resumed from $WORK/r/ckpt-00000003\.h5 at step 3"
@@ -140,13 +140,13 @@ case_newest_bitflip() { corrupt_case bitflip corrupted; }
 # killed writer's temporary file is gone.
 kill_case() {
     local point=$1 want=$2
-    run s 0 --out "$WORK/s" --steps 9 --save-every 3
-    CHARNN_FAULT_INJECT="kill@$point#2" run r 137 --out "$WORK/r" --steps 9 --save-every 3
+    train_as s 0 --out "$WORK/s" --steps 9 --save-every 3
+    CHARNN_FAULT_INJECT="kill@$point#2" train_as r 137 --out "$WORK/r" --steps 9 --save-every 3
     has "$WORK/r.err" "fault injection: SIGKILL at $point #2"
     [ "$(latest "$WORK/r")" = "$want" ] || fail "latest.h5 -> $(latest "$WORK/r"), expected $want"
     same "$WORK/s/ckpt-00000003.h5" "$WORK/r/ckpt-00000003.h5" "ckpt-3 damaged by the killed write"
     loadable "$WORK/r/latest.h5"
-    run r2 0 --out "$WORK/r" --steps 9 --save-every 3 --resume auto
+    train_as r2 0 --out "$WORK/r" --steps 9 --save-every 3 --resume auto
     has "$WORK/r2.log" "resumed from $WORK/r/$want at step"
     same "$WORK/s/latest.h5" "$WORK/r/latest.h5" "resumed after a killed write differs"
     no_leftovers "$WORK/r"
@@ -159,26 +159,31 @@ case_kill_before_prune() { kill_case ckpt-linked ckpt-00000006.h5; }
 
 # SIGKILL at random moments of a run that saves at every step: after each,
 # latest.h5 loads; --resume auto carries on; the end is bitwise the
-# undisturbed run's.
+# undisturbed run's. Each kill lands a few steps after the newest checkpoint
+# (keyed on the run's progress lines, the moment within the step left to
+# chance), so all 8 land mid-run on any machine: 8 x a few steps of 300.
 case_kill_random() {
-    local kills=0 i rc
-    run s 0 --out "$WORK/s" --steps 150 --save-every 1 --keep 3
+    local i rc pid from
+    train_as s 0 --out "$WORK/s" --steps 300 --save-every 1 --keep 3
     for i in $(seq 8); do
+        from=0
+        [ ! -e "$WORK/r/latest.h5" ] || from=$(attr "$WORK/r/latest.h5" step)
         # exec: $! is charnn-train itself (killing a subshell would leave
         # it running beside the next one)
-        (exec "$TRAIN" --data "$WORK/t.txt" "${OPTS[@]}" --out "$WORK/r" --steps 150 \
+        (exec "$TRAIN" --data "$WORK/t.txt" "${OPTS[@]}" --out "$WORK/r" --steps 300 \
             --save-every 1 --keep 3 --resume auto) >"$WORK/r$i.log" 2>&1 &
-        sleep "0.$((RANDOM % 9 + 3))"
-        kill -9 $! 2>/dev/null && kills=$((kills + 1))
+        pid=$!
+        wait_step "$WORK/r$i.log" $((from + 1 + RANDOM % 4)) "alive $pid"
+        kill -9 "$pid"
         rc=0
-        wait $! || rc=$?
-        [ "$rc" = 0 ] || [ "$rc" = 137 ] || { cat "$WORK/r$i.log"; fail "run $i exited $rc"; }
-        [ -e "$WORK/r/latest.h5" ] && loadable "$WORK/r/latest.h5"
+        wait "$pid" || rc=$?
+        [ "$rc" = 137 ] || { cat "$WORK/r$i.log"; fail "run $i exited $rc, expected 137 (killed mid-run)"; }
+        [ ! -e "$WORK/r/latest.h5" ] || loadable "$WORK/r/latest.h5" # none if killed before the first save
     done
-    run r 0 --out "$WORK/r" --steps 150 --save-every 1 --keep 3 --resume auto
-    same "$WORK/s/latest.h5" "$WORK/r/latest.h5" "run killed $kills times differs"
+    train_as r 0 --out "$WORK/r" --steps 300 --save-every 1 --keep 3 --resume auto
+    same "$WORK/s/latest.h5" "$WORK/r/latest.h5" "run killed 8 times differs"
     no_leftovers "$WORK/r"
-    echo "ok: killed $kills times at random moments; every latest.h5 loaded; final state exact"
+    echo "ok: killed 8 times mid-run (the last at step $from or later); every latest.h5 loaded; final state exact"
 }
 
 # ---- disk full ----
@@ -188,7 +193,7 @@ case_kill_random() {
 # earlier checkpoints byte-identical, no temporary file; the run resumes
 # once there is room.
 case_disk_full() {
-    run a 0 --out "$WORK/a" --steps 3 --save-every 1
+    train_as a 0 --out "$WORK/a" --steps 3 --save-every 1
     local size before
     size=$(stat -c %s "$WORK/a/ckpt-00000003.h5")
     before=$(cd "$WORK/a" && sha256sum ckpt-*.h5 && readlink latest.h5)
@@ -203,23 +208,12 @@ case_disk_full() {
     [ "$(cd "$WORK/a" && sha256sum ckpt-*.h5 && readlink latest.h5)" = "$before" ] ||
         fail "the earlier checkpoints changed"
     no_leftovers "$WORK/a"
-    run c 0 --out "$WORK/a" --steps 6 --save-every 1 --resume auto
+    train_as c 0 --out "$WORK/a" --steps 6 --save-every 1 --resume auto
     [ "$(latest "$WORK/a")" = ckpt-00000006.h5 ] || fail "no progress after the disk had room"
     echo "ok: write past ulimit -f refused cleanly, earlier checkpoints intact, resumed"
 }
 
 # ---- ranks ----
-
-# rank_pid DIR R: the pid of rank R training into DIR (empty: not yet)
-rank_pid() {
-    local p
-    for p in $(pgrep -f -- "^$TRAIN .*--out $1( |$)"); do
-        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then
-            echo "$p"
-        fi
-    done
-    return 0
-}
 
 # One rank of three killed with SIGKILL mid-run: the job ends within 60 s,
 # the launcher naming the rank; the newest checkpoint loads and resumes.
@@ -230,11 +224,11 @@ case_rank_killed_mpi() {
     mpi_train 3 --data "$WORK/t.txt" "${OPTS[@]}" --out "$out" --steps 100000 --save-every 20 \
         --log-every 10 >"$WORK/r.log" 2>&1 &
     local job=$!
-    for _ in $(seq 600); do
-        [ -e "$out/latest.h5" ] && pid=$(rank_pid "$out" 1) && [ -n "$pid" ] && break
-        sleep 0.1
-    done
-    [ -n "${pid:-}" ] || { cat "$WORK/r.log"; fail "rank 1 or the first checkpoint not found"; }
+    # the run has 100000 steps: it outlives this wait on any machine
+    wait_until 300 "the first checkpoint" "alive $job" test -e "$out/latest.h5" ||
+        { cat "$WORK/r.log"; fail "no first checkpoint"; }
+    rank_pids "$out" 3 "alive $job"
+    pid=${RANKS[1]}
     sleep "0.$((RANDOM % 9 + 1))"
     t0=$(date +%s.%N)
     kill -9 "$pid"
@@ -280,7 +274,7 @@ case_drift_mpi() {
 
 # A malformed injection spec is refused (a test that injects nothing would pass)
 case_bad_spec() {
-    CHARNN_FAULT_INJECT=nan-grad@x run a 1 --out "$WORK/a" --steps 1
+    CHARNN_FAULT_INJECT=nan-grad@x train_as a 1 --out "$WORK/a" --steps 1
     has "$WORK/a.err" "CHARNN_FAULT_INJECT: bad item 'nan-grad@x'"
 }
 

@@ -18,15 +18,6 @@ gen_text english 30000 11 "$WORK/text.txt"
 COMMON=(--data "$WORK/text.txt" --hidden 32 --layers 2 --seq 16 --dropout 0.5 --lr 0.002
         --seed 4242 --log-every 1 --save-every 0 --eval-every 0 --device cpu --threads 1)
 
-# run LOG cmd...: run quietly, show the log when it fails
-run() {
-    local log=$1
-    shift
-    local rc=0
-    "$@" >"$log" 2>&1 || rc=$?
-    [ $rc = 0 ] || { cat "$log" >&2; fail "exit $rc: $*"; }
-}
-
 # train losses of a metrics file must agree within ATOL, step by step (1..STEPS)
 compare_losses() {
     "$PY" - "$1" "$2" "$ATOL" "$STEPS" <<'EOF'

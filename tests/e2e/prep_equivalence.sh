@@ -25,18 +25,6 @@ if [ "${1:-}" = --no-mpi ] || ! command -v mpirun >/dev/null; then
     echo "note: no MPI: the 2-rank case is skipped"
 fi
 
-run() { # run LOG cmd...: quietly, the log shown when it fails
-    local log=$1
-    shift
-    local rc=0
-    "$@" >"$log" 2>&1 || rc=$?
-    [ $rc = 0 ] || { cat "$log" >&2; fail "exit $rc: $*"; }
-}
-launch() { # launch NP args...: NP = 0 runs charnn-train directly, else under mpirun
-    local np=$1
-    shift
-    if [ "$np" = 0 ]; then "$TRAIN" "$@"; else mpi_train "$np" "$@"; fi
-}
 # same_metrics A B: every train loss / grad norm and validation loss equal
 same_metrics() {
     "$PY" - "$1" "$2" <<'PYEOF'

@@ -27,21 +27,6 @@ gen_text english 900 6 "$WORK/small.txt"  # --val-frac 0.1: 810 chars, 4 windows
 BASE=(--hidden 32 --layers 2 --seq 16 --dropout 0.5 --lr 0.002 --seed 77 --log-every 1
       --device cpu)
 
-run() { # run LOG cmd...: quietly, the log shown when it fails
-    local log=$1
-    shift
-    local rc=0
-    "$@" >"$log" 2>&1 || rc=$?
-    [ $rc = 0 ] || { cat "$log" >&2; fail "exit $rc: $*"; }
-}
-
-# launch NP args...: NP = 0 runs charnn-train directly, else under mpirun
-launch() {
-    local np=$1
-    shift
-    if [ "$np" = 0 ]; then "$TRAIN" "$@"; else mpi_train "$np" "$@"; fi
-}
-
 ckpt() { printf '%s/ckpt-%08d.h5' "$1" "$2"; }
 
 # same_ckpt A B WHAT: every dataset and attribute that training determines

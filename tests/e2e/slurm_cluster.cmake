@@ -24,3 +24,9 @@ foreach(script jobs two_nodes)
       LABELS "slurm;mpi" TIMEOUT 300)
   endforeach()
 endforeach()
+
+# The cluster that cannot start: a skip, but a failure under CI=true
+# (tests/slurm/fixture_ci.sh: a slurmd that exits at once; a few seconds).
+charnn_e2e_test(NAME slurm.fixture_ci
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/slurm/fixture_ci.sh
+  LABELS "slurm;budget" TIMEOUT 120)

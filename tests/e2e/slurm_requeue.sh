@@ -21,12 +21,12 @@ set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 P=2
 if [ "${1:-}" = --no-mpi ] || ! command -v mpirun >/dev/null; then P=1; fi
-STEPS=600
+STEPS=400 # the signals come at most 100 steps in
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
 
 gen_text english 60000 8 "$WORK/text.txt"
 cat >"$WORK/run.ini" <<EOF
-hidden = 64
+hidden = 32
 layers = 2
 batch = 10
 seq = 24
@@ -35,7 +35,7 @@ lr = 0.005
 steps = $STEPS
 save-every = 5000
 eval-every = 0
-log-every = 50
+log-every = 10
 EOF
 
 # ---- fake Slurm commands ----------------------------------------------------
@@ -84,28 +84,19 @@ SBATCH="$CHARNN_SOURCE/slurm/cpu.sbatch"
 t0=$SECONDS
 
 # start_job LOG: the batch script in the background (pid in $job), once its
-# P ranks (pids in ${ranks[@]}) are training, plus a random moment
+# P ranks (pids in ${RANKS[@]}, rank order) train and the log shows a
+# random step between 50 and 100: far from the end (STEPS), on any machine
 start_job() {
     local log=$1
     (cd "$WORK" && exec bash "$SBATCH") >"$log" 2>&1 &
     job=$!
-    ranks=()
-    for _ in $(seq 200); do # the rank processes: their command lines start with the binary
-        mapfile -t ranks < <(pgrep -f -- "^$TRAIN .*--out $CHARNN_RUN_DIR " || true)
-        [ "${#ranks[@]}" -ge "$P" ] && break
-        sleep 0.1
-    done
-    [ "${#ranks[@]}" -ge "$P" ] || { cat "$log"; fail "$P rank processes not found"; }
-    for _ in $(seq 300); do # training under way, then a random moment
-        grep -q "^step 50/" "$log" && break
-        sleep 0.1
-    done
-    sleep "0.$((RANDOM % 3))$((RANDOM % 10))" # 0 to 0.29 s
+    rank_pids "$CHARNN_RUN_DIR" "$P" "alive $job"
+    wait_step "$log" $((50 + RANDOM % 51)) "alive $job"
 }
 
 # ---- 1. the job, preempted --------------------------------------------------
 start_job "$WORK/job1.log"
-kill -USR1 "${ranks[@]}" # as Slurm does: every task of the step
+kill -USR1 "${RANKS[@]}" # as Slurm does: every task of the step
 rc=0
 wait "$job" || rc=$?
 cat "$WORK/job1.log"
@@ -148,7 +139,8 @@ echo "ok: $P rank(s), SIGUSR1 at step $stopped_at, requeued, resumed: bitwise id
 export CHARNN_RUN_DIR="$WORK/job-b" SLURM_RESTART_COUNT=0
 : >"$FAKE_SCONTROL_LOG"
 start_job "$WORK/job4.log"
-kill -USR1 "$job"
+# the ranks held still until the forwarded signal has reached them
+signal_frozen USR1 'kill -USR1 "$job"' "${RANKS[@]}"
 rc=0
 wait "$job" || rc=$?
 cat "$WORK/job4.log"
@@ -161,7 +153,7 @@ echo "ok: SIGUSR1 to the batch shell reached the ranks; requeued ($((SECONDS - t
 export CHARNN_RUN_DIR="$WORK/job-c"
 : >"$FAKE_SCONTROL_LOG"
 start_job "$WORK/job5.log"
-kill -TERM "$job" "${ranks[@]}"
+kill -TERM "$job" "${RANKS[@]}"
 rc=0
 wait "$job" || rc=$?
 cat "$WORK/job5.log"

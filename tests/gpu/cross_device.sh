@@ -46,12 +46,6 @@ OPTS=(--data "$DATA" --cell lstm --hidden "$HIDDEN" --layers "$LAYERS" --batch "
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
 note() { echo "$*"; [ -z "$RESULTS" ] || echo "$*" >>"$RESULTS"; }
 
-run() { # run LOG cmd...: the log shown when it fails
-    local log=$1 rc=0
-    shift
-    "$@" >"$log" 2>&1 || rc=$?
-    [ $rc = 0 ] || { cat "$log" >&2; fail "exit $rc: $*"; }
-}
 losses() { sed -n 's/.*"type":"train".*"loss":\([0-9.eE+a-z-]*\).*/\1/p' "$1"; }
 last_loss() { losses "$1" | tail -1; }
 # learned METRICS [any]: every train loss finite and, unless `any`, the

@@ -14,20 +14,28 @@
 #            ends FAILED with exit 75 and Restarts=1
 #   kill     SIGKILL to rank 1 under srun: the job ends within 60 s, the
 #            output names the task (srun: error: ...: task 1: Killed)
-# Skips (77) where the cluster cannot start (tests/slurm/cluster.sh) and
-# with --no-mpi (a build without MPI runs 1 rank).
+# Every signal or kill is keyed on the job's progress lines and lands on ranks
+# found in /proc (lib.sh); a job that only a signal or a kill ends has steps
+# it will never make (FOREVER), one that must finish is signalled at most 100
+# steps into its 2000, through ranks held still until the signal is there
+# (signal_frozen): no machine is fast enough to finish first.
+# Skips (77) where the cluster cannot start (tests/slurm/cluster.sh; under
+# CI=true a failure) and with --no-mpi (a build without MPI runs 1 rank).
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
 . "$CHARNN_SOURCE/tests/slurm/cluster.sh"
 CASE=${1:?CASE}
 [ "${2:-}" != --no-mpi ] || skip "built without MPI: the Slurm jobs run 2 ranks"
-STEPS=2000
+STEPS=2000   # the jobs that must finish (train, preempt)
+FOREVER=1000000 # the jobs that end only by a signal or a kill (cap, kill)
 H5CMP=("$PY" "$CHARNN_SOURCE/tests/e2e/h5compare.py")
 
 gen_text english 30000 8 "$WORK/text.txt"
-MODEL_ARGS="--hidden 32 --layers 1 --batch 8 --seq 16 --steps $STEPS --save-every 100000 --eval-every 0 --log-every 20"
+BASE_ARGS="--hidden 32 --layers 1 --batch 8 --seq 16 --save-every 100000 --eval-every 0 --log-every 10"
+MODEL_ARGS="$BASE_ARGS --steps $STEPS"
 unset CHARNN_ROOT CHARNN_REQUEUE CHARNN_MAX_REQUEUES CHARNN_LAUNCHER_ARGS
 submit() { slurm_submit_cpu "$@"; }
+forever() { MODEL_ARGS="$BASE_ARGS --steps $FOREVER" slurm_submit_cpu "$@"; }
 
 # wait_line FILE REGEX SECS [N]: until N lines (default 1) of FILE match
 wait_line() {
@@ -40,22 +48,22 @@ wait_line() {
     fail "no line matching '$2' in $1 within $3 s"
 }
 
-# wait_step FILE STEP SECS: until training logged a step >= STEP (after the
-# last "resumed"/"new run" line)
-wait_step() {
-    local i s
-    for ((i = 0; i < $3 * 10; i++)); do
-        s=$(awk '/charnn-slurm: job/ { last = 0 } /^step [0-9]+\// { split($2, a, "/"); last = a[1] } END { print last + 0 }' "$1" 2>/dev/null || echo 0)
-        [ "$s" -ge "$2" ] && return 0
-        sleep 0.05
-    done
-    cat "$1"
-    fail "$1: no step >= $2 within $3 s"
+# job_step NAME ID STEP: until job ID's output ($WORK/NAME.out) logs STEP
+# or later since the job's last start, and its 2 ranks (training into
+# $WORK/NAME) are in RANKS; fails as soon as the job is not running
+job_step() {
+    wait_step "$WORK/$1.out" "$3" "slurm_job_active $2" 'charnn-slurm: job'
+    rank_pids "$WORK/$1" 2 "slurm_job_active $2"
+}
+
+# preempt ID [--batch]: scancel --signal=USR1 [--batch] to job ID, whose
+# ranks (RANKS) are held still until the signal has reached them
+preempt() {
+    signal_frozen USR1 "sl scancel --signal=USR1 ${2:-} $1" "${RANKS[@]}"
 }
 
 finished() { slurm_job_done "$@"; }
 restarts() { slurm_job_field "$1" Restarts; }
-
 slurm_cluster_start
 t0=$SECONDS
 
@@ -82,8 +90,8 @@ case_preempt() {
     local ref id
     ref=$(submit straight)
     id=$(submit preempted)
-    wait_step "$WORK/preempted.out" 60 60
-    sl scancel --signal=USR1 "$id"
+    job_step preempted "$id" $((40 + RANDOM % 5 * 10))
+    preempt "$id"
     wait_line "$WORK/preempted.out" "requeueing job $id" 60
     slurm_start_requeued "$id" || fail "job $id not requeued"
     slurm_wait_job "$id" "RUNNING|COMPLETED" 120 ||
@@ -93,8 +101,8 @@ case_preempt() {
     first=$(sed -n 's/.*stopped by a signal at step \([0-9]*\).*/\1/p' "$WORK/preempted.out" | head -n 1)
     grep -q "resumed from .* at step $first\$" "$WORK/preempted.out" || fail "did not resume at step $first"
     echo "ok: preempted at step $first (scancel --signal=USR1), requeued, resumed ($((SECONDS - t0)) s)"
-    wait_step "$WORK/preempted.out" $((first + 60)) 60
-    sl scancel --signal=USR1 --batch "$id"
+    job_step preempted "$id" $((first + 60))
+    preempt "$id" --batch
     wait_line "$WORK/preempted.out" "batch shell got SIGUSR1" 30
     wait_line "$WORK/preempted.out" "requeueing job $id" 30 2
     slurm_start_requeued "$id" || fail "job $id not requeued the second time"
@@ -112,16 +120,16 @@ case_preempt() {
 
 case_cap() {
     local id
-    id=$(CHARNN_MAX_REQUEUES=1 submit capped)
-    wait_step "$WORK/capped.out" 60 60
-    sl scancel --signal=USR1 "$id"
+    id=$(CHARNN_MAX_REQUEUES=1 forever capped)
+    job_step capped "$id" 60
+    preempt "$id"
     wait_line "$WORK/capped.out" "requeueing job $id" 60
     slurm_start_requeued "$id" || fail "job $id not requeued"
     wait_line "$WORK/capped.out" "resumed from .* at step" 120
     local first
     first=$(sed -n 's/.*resumed from .* at step \([0-9]*\)$/\1/p' "$WORK/capped.out" | head -n 1)
-    wait_step "$WORK/capped.out" $((first + 60)) 60
-    sl scancel --signal=USR1 "$id"
+    job_step capped "$id" $((first + 60))
+    preempt "$id"
     slurm_wait_job "$id" FAILED 60 || { cat "$WORK/capped.out"; fail "the capped job did not end FAILED"; }
     cat "$WORK/capped.out"
     grep -q "already requeued 1 times (CHARNN_MAX_REQUEUES=1): not requeueing" "$WORK/capped.out" ||
@@ -133,17 +141,12 @@ case_cap() {
 }
 
 case_kill() {
-    local id pid
-    id=$(submit killed)
-    wait_step "$WORK/killed.out" 40 60
-    # rank 1: the task whose SLURM_PROCID is 1
-    for pid in $(pgrep -f -- "^$TRAIN .*--out $WORK/killed "); do
-        if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx SLURM_PROCID=1; then break; fi
-        pid=""
-    done
-    [ -n "$pid" ] || fail "rank 1 of job $id not found"
+    local id
+    id=$(forever killed)
+    # training under way; rank 1 is the task whose SLURM_PROCID is 1
+    job_step killed "$id" 40
     local t1=$SECONDS
-    kill -KILL "$pid"
+    kill -KILL "${RANKS[1]}"
     slurm_wait_job "$id" "FAILED|COMPLETED" 60 || fail "job $id still not over 60 s after SIGKILL to rank 1"
     local took=$((SECONDS - t1))
     cat "$WORK/killed.out"
@@ -153,5 +156,4 @@ case_kill() {
     echo "ok: SIGKILL to rank 1: job FAILED after ${took} s, task 1 named ($((SECONDS - t0)) s)"
 }
 
-declare -F "case_$CASE" >/dev/null || fail "no case '$CASE'"
-"case_$CASE"
+dispatch_cases "$CASE"

@@ -10,10 +10,11 @@
 #          its step-20 weights are within 1e-5 of a 1-rank run's. Time per
 #          step (steps 100..STEPS) of that job and of a 1-node x 4-task job
 #          printed (TCP between nodes vs shared memory on one host).
-#   link   the veth pair taken down mid-run: the job ends (Slurm marks node b
-#          down after SlurmdTimeout and ends the job NODE_FAIL) within 90 s,
-#          no hang; then a 1-node job resumes from the newest checkpoint
-#          (--resume auto) and finishes.
+#   link   the veth pair taken down mid-run (the job has steps it will never
+#          make: only the cut ends it, on any machine): the job ends (Slurm
+#          marks node b down after SlurmdTimeout and ends the job NODE_FAIL)
+#          within 90 s, no hang; then a 1-node job resumes from the newest
+#          checkpoint (--resume auto) and trains 100 steps more.
 # Skips (77) where the namespaces or the cluster cannot be set up.
 set -euo pipefail
 . "${CHARNN_SOURCE:?set by ctest}/tests/e2e/lib.sh"
@@ -83,14 +84,11 @@ case_equiv() {
 
 case_link() {
     local id
-    model 4000 100
+    # the cut job has steps it will never make: only the cut ends it
+    model 1000000 100
     id=$(submit cut --nodes=2 --ntasks-per-node=2 --no-requeue)
-    local i
-    for ((i = 0; i < 600; i++)); do
-        [ -e "$WORK/cut/ckpt-00000200.h5" ] && break
-        sleep 0.1
-    done
-    [ -e "$WORK/cut/ckpt-00000200.h5" ] || { cat "$WORK/cut.out"; fail "no checkpoint at step 200 within 60 s"; }
+    wait_until 300 "job $id: a checkpoint at step 200" "slurm_job_active $id" \
+        test -e "$WORK/cut/ckpt-00000200.h5" || { cat "$WORK/cut.out"; fail "no checkpoint at step 200"; }
     slurm_wait_job "$id" RUNNING 1 || fail "the job ended before the link was cut"
     local t1=$SECONDS
     slurm_link down
@@ -107,16 +105,18 @@ case_link() {
     [ "$state" = NODE_FAIL ] || fail "job $id ended $state, expected NODE_FAIL"
     grep -q "DUE TO NODE FAILURE" "$WORK/cut.out" || fail "the job's output does not say why it ended"
     echo "ok: link cut: job $id ended NODE_FAIL after ${took} s ($((SECONDS - t0)) s)"
-    local newest
+    local newest at resumed
     newest=$(readlink "$WORK/cut/latest.h5")
-    local resumed
+    at=$((10#$(sed 's/^ckpt-\([0-9]*\)\.h5$/\1/' <<<"$newest")))
+    # resumed on node a alone, to 100 steps past the newest checkpoint
+    model $((at + 100)) 100
     resumed=$(submit cut --nodes=1 --ntasks-per-node=2 -w a)
     completed "$resumed" cut 180
-    grep -q "resumed from $WORK/cut/$newest at step" "$WORK/cut.out" ||
+    grep -q "resumed from $WORK/cut/$newest at step $at\$" "$WORK/cut.out" ||
         { cat "$WORK/cut.out"; fail "the 1-node job did not resume from $newest"; }
     grep -q "| 2 rank(s) (2 on this node)" "$WORK/cut.out" || fail "the resumed job: not 2 ranks on one node"
-    echo "ok: resumed from $newest on node a alone and finished ($((SECONDS - t0)) s)"
+    grep -q "^done: step $((at + 100))" "$WORK/cut.out" || fail "the resumed job did not train to step $((at + 100))"
+    echo "ok: resumed from $newest (step $at) on node a alone and finished at step $((at + 100)) ($((SECONDS - t0)) s)"
 }
 
-declare -F "case_$CASE" >/dev/null || fail "no case '$CASE'"
-"case_$CASE"
+dispatch_cases "$CASE"
