@@ -80,7 +80,7 @@ if(CHARNN_HAVE_OPENBLAS)
     ${PROJECT_SOURCE_DIR}/cmake/openblas_parallel.c
     CMAKE_FLAGS "-DINCLUDE_DIRECTORIES=${CHARNN_CBLAS_INCLUDE_DIRS}"
     LINK_LIBRARIES ${BLAS_LIBRARIES})
-  if(charnn_openblas_compiled AND NOT CHARNN_OPENBLAS_PARALLEL EQUAL 2)
+  if(charnn_openblas_compiled AND CHARNN_OPENBLAS_PARALLEL MATCHES "^[01]$")
     message(WARNING "OpenBLAS found (${BLAS_LIBRARIES}), but not its OpenMP build "
       "(Debian: libopenblas-openmp-dev; a site's OpenBLAS built with USE_OPENMP=1): "
       "multi-threaded CPU runs may be slow")
