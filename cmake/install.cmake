@@ -69,6 +69,7 @@ foreach(cmd ${CHARNN_PROGRAMS} charnn-launch charnn-sweep)
   set(page ${CMAKE_BINARY_DIR}/man/${cmd}.1)
   add_custom_command(OUTPUT ${page}
     COMMAND ${CMAKE_COMMAND} -E env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+      ASAN_OPTIONS=detect_leaks=0
       ${CMAKE_COMMAND} -DEXE=${exe} -DNAME=${cmd} -DVERSION=${PROJECT_VERSION} -DOUT=${page}
       -P ${PROJECT_SOURCE_DIR}/cmake/manpage.cmake
     DEPENDS ${dep} ${PROJECT_SOURCE_DIR}/cmake/manpage.cmake
