@@ -15,8 +15,12 @@
 # The mounts are undone and the folder removed on every exit path (an EXIT
 # trap; the folder is kept, and said so, if anything is still mounted in it).
 # Environment: CHARNN_FRESH_DIR, CHARNN_FRESH_MIRROR (default: the first Debian
-# URI of the host's apt sources), CHARNN_FRESH_KEEP=1 (keep the chroot).
+# URI of the host's apt sources), CHARNN_FRESH_KEEP=1 (keep the chroot),
+# CHARNN_CHROOT_CACHE (a folder: the first stage keeps its pristine minbase
+# there as a tarball, the next ones start from it; .ci/run sets it).
 # shellcheck shell=bash
+# root is the caller's; "A && B || die" is meant (die exits):
+# shellcheck disable=SC2154,SC2015
 
 stamp() { date +%s; }
 
@@ -77,15 +81,30 @@ chroot_setup() {
     trap 'exit 130' INT TERM HUP
 
     t0=$(stamp)
-    if [ -n "${CHARNN_FRESH_MIRROR:-}" ]; then from="CHARNN_FRESH_MIRROR"; else from="the apt sources of this machine"; fi
-    say "debootstrap --variant=minbase bookworm $dir (mirror: $from)"
-    debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$dir.debootstrap.log" 2>&1 || {
-        tail -n 20 "$dir.debootstrap.log" >&2
+    # One debootstrap per CI run: .ci/run sets CHARNN_CHROOT_CACHE (a folder it
+    # removes at the end); the first stage leaves a tarball of its pristine
+    # minbase there, the later ones unpack it instead of bootstrapping again.
+    local cache=${CHARNN_CHROOT_CACHE:-}
+    if [ -n "$cache" ] && [ -s "$cache/minbase.tar" ]; then
+        say "unpacking this CI run's debootstrap --variant=minbase bookworm ($cache/minbase.tar) into $dir"
+        tar -C "$dir" --numeric-owner -xpf "$cache/minbase.tar" || die "cannot unpack $cache/minbase.tar"
+        say "unpacking took $(($(stamp) - t0)) s"
+    else
+        if [ -n "${CHARNN_FRESH_MIRROR:-}" ]; then from="CHARNN_FRESH_MIRROR"; else from="the apt sources of this machine"; fi
+        say "debootstrap --variant=minbase bookworm $dir (mirror: $from)"
+        debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$dir.debootstrap.log" 2>&1 || {
+            tail -n 20 "$dir.debootstrap.log" >&2
+            rm -f "$dir.debootstrap.log"
+            die "debootstrap failed (log above)"
+        }
         rm -f "$dir.debootstrap.log"
-        die "debootstrap failed (log above)"
-    }
-    rm -f "$dir.debootstrap.log"
-    say "debootstrap took $(($(stamp) - t0)) s"
+        say "debootstrap took $(($(stamp) - t0)) s"
+        if [ -n "$cache" ] && [ -d "$cache" ]; then
+            tar -C "$dir" --numeric-owner -cpf "$cache/minbase.tar.part" . &&
+                mv "$cache/minbase.tar.part" "$cache/minbase.tar" ||
+                say "warning: cannot keep the minbase in $cache (the next stage bootstraps again)"
+        fi
+    fi
 
     # The host's apt sources (same mirror, snapshot and security suite) and the
     # apt settings that say how to reach them (Acquire::*); name resolution.

@@ -89,5 +89,6 @@ endif()
 
 message(STATUS "charnn: BLAS (${BLA_VENDOR}) ${BLAS_LIBRARIES}, cblas.h in ${CHARNN_CBLAS_INCLUDE_DIRS}")
 add_library(charnn_blas INTERFACE)
-target_include_directories(charnn_blas INTERFACE ${CHARNN_CBLAS_INCLUDE_DIRS})
+# SYSTEM: some cblas.h (BLIS's) define static functions that -Wextra would report
+target_include_directories(charnn_blas SYSTEM INTERFACE ${CHARNN_CBLAS_INCLUDE_DIRS})
 target_link_libraries(charnn_blas INTERFACE ${BLAS_LIBRARIES} ${BLAS_LINKER_FLAGS})
