@@ -35,7 +35,7 @@ cat >"$WORK/inside.sh" <<'INSIDE'
 set -euo pipefail
 src=$1 build=$2 moved=$3 no_mpi=$4
 mount -t tmpfs hidden "$src"
-[ "$build" = "$src" ] || mount -t tmpfs hidden "$build"
+case $build/ in "$src"/*) ;; *) mount -t tmpfs hidden "$build" ;; esac # build/ in the tree: hidden with it
 [ ! -e "$src/CMakeLists.txt" ] && [ ! -e "$build/charnn-train" ] || { echo "FAIL: trees not hidden"; exit 1; }
 export PATH=$moved/bin:/usr/local/bin:/usr/bin:/bin
 unset CHARNN_TRAIN CHARNN_ROOT CHARNN_SOURCE CHARNN_BUILD
