@@ -23,6 +23,12 @@ for d in "$CHARNN_SOURCE" "$CHARNN_BUILD"; do
     case $WORK/ in "$d"/*) skip "the scratch folder $WORK lies in $d, which is hidden" ;; esac
 done
 
+# a sanitizer build's leak suppressions are in the source tree, hidden below:
+# a copy outside it
+if [[ ${LSAN_OPTIONS:-} == *"$CHARNN_SOURCE/"* ]]; then
+    cp "$CHARNN_SOURCE/tests/sanitize/lsan.supp" "$WORK/lsan.supp"
+    export LSAN_OPTIONS=${LSAN_OPTIONS//$CHARNN_SOURCE\/tests\/sanitize\/lsan.supp/$WORK\/lsan.supp}
+fi
 cmake --install "$CHARNN_BUILD" --prefix "$WORK/prefix" >"$WORK/install.log" 2>&1 ||
     { cat "$WORK/install.log"; fail "cmake --install"; }
 cp -a "$WORK/prefix" "$WORK/moved"
