@@ -14,8 +14,8 @@ CHARNN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The package lists (read by the scripts that source this file):
 # to configure and build (the test suite is on by default, hence cmocka);
 # shellcheck disable=SC2034
-CHARNN_PKGS_BUILD=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
-    libhdf5-dev hdf5-tools libopenblas-openmp-dev libcmocka-dev libinih-dev)
+CHARNN_PKGS_BUILD=(build-essential cmake libopenmpi-dev openmpi-bin
+    libhdf5-dev hdf5-tools libopenblas-openmp-dev libcmocka-dev)
 # for the end-to-end tests (PyTorch reference, checkpoint inspection, valgrind,
 # GNU time for the benchmark's peak RSS: bench.cpu_vs_torch);
 # shellcheck disable=SC2034
@@ -27,6 +27,10 @@ CHARNN_PKGS_SLURM=(slurm-wlm munge iproute2)
 # for tests/run --fuzz (libFuzzer: clang and its runtimes; OpenMP for clang).
 # shellcheck disable=SC2034
 CHARNN_PKGS_FUZZ=(clang libclang-rt-14-dev libomp-dev)
+# the second BLAS, which tests/run --sanitize builds against (BLIS, OpenMP
+# threads: -DBLA_VENDOR=FLAME), so that the suite passes with two BLAS libraries;
+# shellcheck disable=SC2034
+CHARNN_PKGS_BLAS2=(libblis-openmp-dev)
 # the King James Bible (the `bible` tool and its text), the demo's corpus.
 # shellcheck disable=SC2034
 CHARNN_PKGS_CORPUS=(bible-kjv bible-kjv-text)

@@ -4,7 +4,8 @@
 #
 #   charnn_slurm_run DEVICE [LAUNCH-ARGS...]
 #
-# with these set: CONFIG (INI file, "" for none), DATA (training text, "" when
+# with these set: CONFIG (INI file, "" for none; a relative name not found in
+# the current directory is looked for in $CHARNN_ROOT, e.g. configs/anna.ini), DATA (training text, "" when
 # the config names it), RUN_DIR (run directory, the same across requeues),
 # EXTRA_ARGS (more charnn-train options, split on spaces). LAUNCH-ARGS go to
 # launch/charnn before its "--" (e.g. -n 8). The trainer runs as
@@ -28,7 +29,8 @@
 #   other the trainer's status (1 error, 3 diverged)  -> that status
 # Environment: CHARNN_REQUEUE=0 never requeues; CHARNN_MAX_REQUEUES=N stops
 # requeueing once $SLURM_RESTART_COUNT reaches N (default: no limit);
-# CHARNN_ROOT the repository (default: the one holding this file).
+# CHARNN_ROOT charnn's files (default: the folder above this file's: the
+# repository, or PREFIX/share/charnn of an installed charnn).
 # shellcheck shell=bash
 
 CHARNN_ROOT=${CHARNN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -51,7 +53,13 @@ charnn_slurm_run() {
     local device=${1:?charnn_slurm_run DEVICE [LAUNCH-ARGS...]}
     shift
     local -a args=() extra=()
-    [ -z "${CONFIG:-}" ] || args+=(--config "$CONFIG")
+    local config=${CONFIG:-}
+    # a config named relative to charnn's files (configs/anna.ini) when it is
+    # not in the submit directory (an installed charnn: $CHARNN_SHARE/configs)
+    if [ -n "$config" ] && [[ $config != /* ]] && [ ! -e "$config" ] && [ -f "$CHARNN_ROOT/$config" ]; then
+        config=$CHARNN_ROOT/$config
+    fi
+    [ -z "$config" ] || args+=(--config "$config")
     [ -z "${DATA:-}" ] || args+=(--data "$DATA")
     args+=(--out "${RUN_DIR:?set RUN_DIR}" --device "$device")
     read -r -a extra <<<"${EXTRA_ARGS:-}"

@@ -1,9 +1,10 @@
-/* backend_cpu.c — the backend primitives on the host: CBLAS (OpenBLAS) for
+/* backend_cpu.c — the backend primitives on the host: CBLAS (OpenBLAS, BLIS, ...) for
  * the matrix products, plain loops (OpenMP across rows) for the rest; the
  * recurrence is backend_cpu_rnn.c. */
 #include "backend_cpu_impl.h"
 
 #include "adam_math.h"
+#include "blas_threads.h"
 #include "error.h"
 #include "rng.h"
 #include "xent_math.h"
@@ -22,12 +23,10 @@
 #define cpu_gemm_blas cblas_sgemm
 #endif
 
-void openblas_set_num_threads(int);
-
 void backend_cpu_threads(size_t n)
 {
     if (n > 0)
-        openblas_set_num_threads((int)n);
+        blas_set_threads((int)n);
 #ifdef _OPENMP
     if (n > 0)
         omp_set_num_threads((int)n);

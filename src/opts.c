@@ -1,11 +1,10 @@
-/* opts.c — table-driven options: typed, range-checked values from argv and INI files (inih). */
+/* opts.c — table-driven options: typed, range-checked values from argv and INI files. */
 #include "opts.h"
 
 #include "error.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -253,16 +252,21 @@ void opts_format(const opt_table *t, const opt_spec *s, char *buf, size_t len)
     }
 }
 
-/* ---- INI files ---- */
+/* ---- INI files ----
+ * The subset charnn's configs use, read line by line: blank lines, comments
+ * (';' or '#' first on a line, or after a blank), "[section]" headers (the
+ * section is ignored), "key = value" or "key: value" (key and value trimmed,
+ * one pair of matching quotes around the value dropped). Leading blanks never
+ * continue a value. A UTF-8 BOM before the first line is skipped. Lines are at
+ * most OPTS_LINE_MAX - 1 characters after trimming. The first error stops the
+ * file: nothing after it is applied. */
+
+#define OPTS_LINE_MAX 200
 
 typedef struct {
     const opt_table *t;
     const char *path;
-    FILE *f;
-    char *line;    /* getline buffer */
-    size_t cap;
-    int lineno;    /* physical line last handed to inih */
-    int err_line;  /* first line of an error found here (0: none; message set) */
+    int lineno; /* the physical line being read */
 } opts_file;
 
 /* Drops leading blanks (so no line continues the previous value), a whole-line
@@ -287,39 +291,6 @@ static size_t opts_clean_line(char *s)
     return len;
 }
 
-static int opts_file_fail(opts_file *pf, int line)
-{
-    if (!pf->err_line)
-        pf->err_line = line;
-    return 0;
-}
-
-/* inih's reader: one physical line per call, so inih's line numbers are ours. */
-static char *opts_file_read(char *str, int num, void *stream)
-{
-    opts_file *pf = stream;
-    if (pf->err_line)
-        return NULL; /* stop at the first error */
-    errno = 0;
-    if (getline(&pf->line, &pf->cap, pf->f) < 0) {
-        if (ferror(pf->f)) {
-            error_set("config '%s': cannot read: %s", pf->path, strerror(errno ? errno : EIO));
-            opts_file_fail(pf, pf->lineno + 1);
-        }
-        return NULL;
-    }
-    pf->lineno++;
-    size_t len = opts_clean_line(pf->line);
-    if (num <= 0 || len >= (size_t)num) {
-        error_set("config '%s' line %d: line too long (at most %d characters)", pf->path,
-                  pf->lineno, num > 1 ? num - 1 : 0);
-        opts_file_fail(pf, pf->lineno);
-        return NULL;
-    }
-    memcpy(str, pf->line, len + 1);
-    return str;
-}
-
 /* value without one pair of matching surrounding quotes, as a new string. */
 static char *opts_unquote(const char *value)
 {
@@ -334,44 +305,80 @@ static char *opts_unquote(const char *value)
     return out;
 }
 
-static int opts_file_key(void *user, const char *section, const char *name, const char *value)
+static int opts_file_key(const opts_file *pf, const char *name, const char *value)
 {
-    opts_file *pf = user;
     char origin[OPTS_ORIGIN_MAX];
-    (void)section;
     const opt_spec *s = opts_find(pf->t, name);
-    if (!s) {
-        error_set("config '%s' line %d: unknown key '%s'", pf->path, pf->lineno, name);
-        return opts_file_fail(pf, pf->lineno);
-    }
-    if (s->flags & OPT_NO_FILE) {
-        error_set("config '%s' line %d: '%s' is only allowed on the command line", pf->path,
-                  pf->lineno, name);
-        return opts_file_fail(pf, pf->lineno);
-    }
+    if (!s)
+        return error_set("config '%s' line %d: unknown key '%s'", pf->path, pf->lineno, name);
+    if (s->flags & OPT_NO_FILE)
+        return error_set("config '%s' line %d: '%s' is only allowed on the command line", pf->path,
+                         pf->lineno, name);
     snprintf(origin, sizeof origin, "config '%s' line %d: %s", pf->path, pf->lineno, name);
     char *v = opts_unquote(value);
     int rc = opts_set(pf->t, s->name, v, origin);
     free(v);
-    return rc < 0 ? opts_file_fail(pf, pf->lineno) : 1;
+    return rc;
+}
+
+/* One cleaned, non-empty line: a section header or a key and its value. */
+static int opts_file_line(const opts_file *pf, char *line)
+{
+    if (line[0] == '[') {
+        if (!strchr(line, ']'))
+            return error_set("config '%s' line %d: syntax error", pf->path, pf->lineno);
+        return 0;
+    }
+    char *sep = strpbrk(line, "=:");
+    if (!sep)
+        return error_set("config '%s' line %d: syntax error", pf->path, pf->lineno);
+    char *value = sep + 1;
+    for (*sep = '\0'; sep > line && isspace((unsigned char)sep[-1]);)
+        *--sep = '\0';
+    while (isspace((unsigned char)*value))
+        value++;
+    return opts_file_key(pf, line, value);
+}
+
+static int opts_file_lines(opts_file *pf, FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (;;) {
+        errno = 0;
+        if (getline(&line, &cap, f) < 0) {
+            if (ferror(f))
+                rc = error_set("config '%s': cannot read: %s", pf->path,
+                               strerror(errno ? errno : EIO));
+            break;
+        }
+        pf->lineno++;
+        char *s = line;
+        if (pf->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+            s += 3;
+        size_t len = opts_clean_line(s);
+        if (len >= OPTS_LINE_MAX) {
+            rc = error_set("config '%s' line %d: line too long (at most %d characters)", pf->path,
+                           pf->lineno, OPTS_LINE_MAX - 1);
+            break;
+        }
+        if (len > 0 && (rc = opts_file_line(pf, s)) < 0)
+            break;
+    }
+    free(line);
+    return rc;
 }
 
 int opts_parse_file(const opt_table *t, const char *path)
 {
     opts_file pf = {.t = t, .path = path};
-    pf.f = fopen(path, "r");
-    if (!pf.f)
+    FILE *f = fopen(path, "r");
+    if (!f)
         return error_set("config '%s': cannot open: %s", path, strerror(errno));
-    int rc = ini_parse_stream(opts_file_read, &pf, opts_file_key, &pf);
-    free(pf.line);
-    fclose(pf.f);
-    if (rc > 0 && (!pf.err_line || rc < pf.err_line))
-        return error_set("config '%s' line %d: syntax error", path, rc);
-    if (pf.err_line)
-        return -1;
-    if (rc < 0)
-        return error_set("config '%s': cannot parse (out of memory)", path);
-    return 0;
+    int rc = opts_file_lines(&pf, f);
+    fclose(f);
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- the command line ---- */

@@ -51,10 +51,10 @@ expect_line() { grep -q -- "$2" "$1" || { cat "$WORK/out" "$WORK/err" "$APT_LOG"
 printf '%s\n' cmake libhdf5-dev >"$INSTALLED"
 
 # root, two missing (one of them a build package)
-ensure cmake libhdf5-dev python3-torch libinih-dev || fail "root: status $? with packages missing"
+ensure cmake libhdf5-dev python3-torch libcmocka-dev || fail "root: status $? with packages missing"
 expect_line "$WORK/out" '^went-on$' "root: the script did not go on after installing"
 expect_line "$APT_LOG" '^apt-get update' "root: no apt-get update"
-expect_line "$APT_LOG" '^apt-get install -y -q --no-install-recommends python3-torch libinih-dev$' \
+expect_line "$APT_LOG" '^apt-get install -y -q --no-install-recommends python3-torch libcmocka-dev$' \
     "root: apt-get did not install exactly the missing packages"
 
 # root, nothing missing: no apt-get
@@ -72,19 +72,19 @@ expect_line "$WORK/out" '^went-on$' "non-root: did not go on without a test pack
 [ ! -s "$APT_LOG" ] || fail "non-root ran apt-get"
 
 # not root: a build package missing -> error, status 1 (the caller stops)
-if STUB_UID=1000 ensure cmake libinih-dev python3-torch; then fail "non-root, build package missing: status 0"; fi
-expect_line "$WORK/err" '^    apt-get install --no-install-recommends libinih-dev python3-torch$' \
+if STUB_UID=1000 ensure cmake libcmocka-dev python3-torch; then fail "non-root, build package missing: status 0"; fi
+expect_line "$WORK/err" '^    apt-get install --no-install-recommends libcmocka-dev python3-torch$' \
     "non-root: install line"
-expect_line "$WORK/err" '^deps: error: cannot build without: libinih-dev$' "non-root: no error naming the build package"
+expect_line "$WORK/err" '^deps: error: cannot build without: libcmocka-dev$' "non-root: no error naming the build package"
 
-# the real entry point: launch/demo as a non-root user on a machine without libinih-dev
+# the real entry point: launch/demo as a non-root user on a machine without libcmocka-dev
 printf '%s\n' cmake >"$INSTALLED"
 rc=0
 PATH="$stubs:$PATH" STUB_UID=1000 BUILD_DIR="$WORK/never-built" \
     "$CHARNN_SOURCE/launch/demo" --data "$CHARNN_SOURCE/README.md" --out "$WORK/demo" \
     >"$WORK/out" 2>"$WORK/err" || rc=$?
 [ "$rc" = 1 ] || { cat "$WORK/out" "$WORK/err"; fail "launch/demo without build packages: exit $rc, not 1"; }
-expect_line "$WORK/err" '^deps: error: cannot build without: .*libinih-dev' "launch/demo: no error naming the package"
+expect_line "$WORK/err" '^deps: error: cannot build without: .*libcmocka-dev' "launch/demo: no error naming the package"
 grep -q '==== Build' "$WORK/out" && fail "launch/demo went on to build"
 [ ! -e "$WORK/never-built" ] || fail "launch/demo configured a build"
 echo "deps: ok"

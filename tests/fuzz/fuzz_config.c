@@ -1,4 +1,4 @@
-/* fuzz_config.c — libFuzzer target: options (src/opts.c with inih, and the
+/* fuzz_config.c — libFuzzer target: options (src/opts.c and its INI reader, and the
  * option tables of charnn-train and charnn-sample).
  *
  * Input: byte 0 picks the mode and the table, the rest is the payload.

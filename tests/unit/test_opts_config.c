@@ -145,7 +145,7 @@ static void test_config_errors(void **state)
     /* the first error wins, a syntax error included */
     expect_file_error(&fx->t, "oops\nhiden = 1\n", "config 'x.ini' line 1: syntax error");
     expect_file_error(&fx->t, "hiden = 1\noops\n", "config 'x.ini' line 1: unknown key 'hiden'");
-    /* a line longer than inih's buffer is refused, not split (and, on an
+    /* a line longer than the reader's limit (199) is refused, not split (and, on an
      * error, later lines are not applied) */
     assert_int_equal(opts_defaults(&fx->t), 0);
     char text[1200];
