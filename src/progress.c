@@ -77,12 +77,14 @@ void print_banner(const trainer *tr)
     const train_options *o = tr->o;
     if (tr->comm->rank != 0)
         return;
+    const char *isa = backend_cpu_isa(tr->be);
+    char device[64]; /* the CPU backend: with its kernels' instruction set */
+    snprintf(device, sizeof device, isa ? "%s (%s kernels)" : "%s", tr->be->name, isa);
     printf("charnn-train: %s %zux%zu, vocab %zu, %zu params | %zu chars train, batch %zux%zu "
            "(%zu windows/epoch) | %d rank(s) (%d on this node), device %s, %s\n",
            o->cell, o->layers, o->hidden, tr->text.vocab_size, tr->m.layout.n_params,
            tr->train.lay.rows * tr->train.lay.stride, o->batch, o->seq, tr->train.lay.windows,
-           tr->comm->size, tr->comm->local_size, tr->be->name,
-           tr->resumed ? "resuming" : "fresh start");
+           tr->comm->size, tr->comm->local_size, device, tr->resumed ? "resuming" : "fresh start");
     char nl[160];
     if (newline_describe(&tr->text.nl, nl, sizeof nl)[0])
         printf("charnn-train: %s: %s\n", o->data, nl);

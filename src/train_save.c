@@ -75,6 +75,8 @@ static int write_checkpoint(trainer *tr)
         ck.rows = o->batch;
         ck.seq = o->seq;
         ck.loss = tr->loss;
+        if (backend_cpu_isa(tr->be))
+            snprintf(ck.cpu_isa, sizeof ck.cpu_isa, "%s", backend_cpu_isa(tr->be));
         fill_options(tr, &ck, keys, values);
         rc = checkpoint_write(o->out, &ck, o->keep, tr->ckpt_path, sizeof tr->ckpt_path);
         for (size_t i = 0; i < ck.n_options; i++)
