@@ -8,6 +8,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,22 +77,29 @@ void cpu_gemm_packed(const cpu_gemm_kernel *kern, size_t m, size_t n, size_t k, 
 }
 
 /* rows [i0, i0 + mc) x k-block [q0, q0 + kc) of A into micro-panels of mr
- * rows, each kc columns of mr (the rows past m zero) */
+ * rows, each kc columns of mr (the rows past m zero); each source row or
+ * column read in order */
 static void pack_a(const cpu_gemm_kernel *kern, const real *a, size_t lda, int trans, size_t i0,
                    size_t mc, size_t q0, size_t kc, real *ap)
 {
     size_t mr = kern->mr;
     for (size_t r0 = 0; r0 < mc; r0 += mr, ap += mr * kc) {
         size_t h = mc - r0 < mr ? mc - r0 : mr;
-        for (size_t q = 0; q < kc; q++) {
-            real *col = ap + q * mr;
-            for (size_t i = 0; i < h; i++) {
-                size_t row = i0 + r0 + i, kq = q0 + q;
-                col[i] = trans ? a[kq * lda + row] : a[row * lda + kq];
+        if (trans)
+            for (size_t q = 0; q < kc; q++) {
+                const real *src = a + (q0 + q) * lda + i0 + r0;
+                for (size_t i = 0; i < h; i++)
+                    ap[q * mr + i] = src[i];
             }
-            for (size_t i = h; i < mr; i++)
-                col[i] = 0;
-        }
+        else
+            for (size_t i = 0; i < h; i++) {
+                const real *src = a + (i0 + r0 + i) * lda + q0;
+                for (size_t q = 0; q < kc; q++)
+                    ap[q * mr + i] = src[q];
+            }
+        for (size_t i = h; i < mr; i++)
+            for (size_t q = 0; q < kc; q++)
+                ap[q * mr + i] = 0;
     }
 }
 
@@ -121,13 +129,12 @@ static void scale_c(size_t m, size_t n, real beta, real *c, size_t ldc)
 
 /* one MC block of rows [i0, i0 + mc) x columns [j0, j1) (whole panels but
  * for n) for the k-block at q0 against B's packed block bp (kc rows of
- * every panel) */
-static void block_rows(const cpu_gemm_kernel *kern, int trans_a, size_t j0, size_t j1, size_t n,
-                       const real *a, size_t lda, size_t i0, size_t mc, size_t q0, size_t kc,
-                       const real *bp, real *ap, real *c, size_t ldc, int acc)
+ * every panel), A's block packed at ap (by the caller) */
+static void block_rows(const cpu_gemm_kernel *kern, size_t j0, size_t j1, size_t n, size_t i0,
+                       size_t mc, size_t kc, const real *bp, const real *ap, real *c, size_t ldc,
+                       int acc)
 {
     size_t mr = kern->mr, nr = kern->nr;
-    pack_a(kern, a, lda, trans_a, i0, mc, q0, kc, ap);
     for (; j0 < j1; j0 += nr)
         for (size_t r0 = 0; r0 < mc; r0 += mr)
             kern->tile(kc, ap + r0 * kc, 1, mr, bp + j0 * kc, c + (i0 + r0) * ldc + j0, ldc,
@@ -166,6 +173,7 @@ void cpu_gemm_blocked(const cpu_gemm_kernel *kern, int trans_a, int trans_b, siz
 #else
         real *ap = bp + bsz;
 #endif
+        size_t packed = SIZE_MAX; /* the row block of A in ap, if any */
         for (size_t q0 = 0; q0 < k; q0 += kc_max) {
             size_t kc = k - q0 < kc_max ? k - q0 : kc_max;
             const real *bq = trans_b ? b + q0 : b + q0 * ldb;
@@ -176,9 +184,12 @@ void cpu_gemm_blocked(const cpu_gemm_kernel *kern, int trans_a, int trans_b, siz
             for (size_t u = 0; u < mblocks * runs; u++) {
                 size_t i0 = u / runs * mc_max, mc = m - i0 < mc_max ? m - i0 : mc_max;
                 size_t j0 = u % runs * per, j1 = j0 + per < n ? j0 + per : n;
-                block_rows(kern, trans_a, j0, j1, n, a, lda, i0, mc, q0, kc, bp, ap, c, ldc,
-                           acc0 || q0 > 0);
+                if (i0 != packed) /* a thread's units come in order: each block once */
+                    pack_a(kern, a, lda, trans_a, i0, mc, q0, kc, ap);
+                packed = i0;
+                block_rows(kern, j0, j1, n, i0, mc, kc, bp, ap, c, ldc, acc0 || q0 > 0);
             }
+            packed = SIZE_MAX;
         }
     }
 }
