@@ -3,7 +3,8 @@
  * GEMMs in double + the cell_math.h cells), for every cell, with 1, 2 and 3
  * threads over hidden sizes that split unevenly across them (units are
  * dealt out in chunks of 16), and bitwise the same on a rerun; and
- * cpu_gemm.h's GEMM on every ISA this CPU runs against a naive one in
+ * cpu_gemm.h's GEMM on every ISA this CPU runs (the forced one alone when
+ * CHARNN_CPU_ISA is set) against a naive one in
  * double, over shapes with ragged tiles and several k-blocks, bitwise the
  * same at 1, 2 and 3 threads and between its two entry points. The
  * recurrence runs on the ISA of cpu_isa_current(): ctest runs this binary
@@ -275,8 +276,9 @@ static void test_gemm_every_isa(void **state)
     (void)state;
     const size_t dims[][3] = {{1, 1, 1}, {13, 37, 5}, {25, 33, 300}, {200, 70, 520}, {7, 129, 64}};
     const real scal[][2] = {{1, 0}, {1, 1}, {(real)0.5, (real)-0.75}};
+    const char *forced = getenv("CHARNN_CPU_ISA"); /* then that one alone */
     for (int isa = 0; isa < CPU_ISA_COUNT; isa++) {
-        if (!cpu_isa_supported((cpu_isa)isa))
+        if (!cpu_isa_supported((cpu_isa)isa) || (forced && *forced && isa != (int)cpu_isa_current()))
             continue;
         for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
             for (int tr = 0; tr < 4; tr++)
