@@ -1,8 +1,7 @@
-/* backend_cpu.c — the backend primitives on the host: cpu_gemm.h's blocked
- * product on the CPU's widest vectors for the matrix products (CBLAS, i.e.
- * OpenBLAS, instead when CHARNN_CPU_GEMM=blas: for comparisons), plain
- * loops (OpenMP across rows) for the rest; the recurrence is
- * backend_cpu_rnn.c. */
+/* backend_cpu.c — the backend primitives on the host: the matrix products
+ * on cpu_gemm.h's blocked product (AVX-512) or CBLAS, i.e. OpenBLAS (the
+ * other paths; see gemm_choose), plain loops (OpenMP across rows) for the
+ * rest; the recurrence is backend_cpu_rnn.c. */
 #include "backend_cpu_impl.h"
 
 #include "adam_math.h"
@@ -63,14 +62,23 @@ static void cpu_zero(const backend *be, void *p, size_t bytes)
         memset(p, 0, bytes);
 }
 
-/* CHARNN_CPU_GEMM=blas: the window-wide products on CBLAS (read once) */
+/* Where the window-wide products run (chosen once): charnn's blocked
+ * product on AVX-512, CBLAS on the other paths (measured: charnn's AVX2 tile
+ * is slower than OpenBLAS's AVX2 kernels on these products, faster on the
+ * recurrence's steps; docs/benchmarks.md). CHARNN_CPU_GEMM=blas or =own
+ * forces one (for comparisons). */
 static int gemm_on_blas;
 static pthread_once_t gemm_once = PTHREAD_ONCE_INIT;
 
 static void gemm_choose(void)
 {
     const char *env = getenv("CHARNN_CPU_GEMM");
-    gemm_on_blas = env != NULL && strcmp(env, "blas") == 0;
+    if (env != NULL && strcmp(env, "blas") == 0)
+        gemm_on_blas = 1;
+    else if (env != NULL && strcmp(env, "own") == 0)
+        gemm_on_blas = 0;
+    else
+        gemm_on_blas = cpu_isa_current() != CPU_ISA_AVX512;
 }
 
 void cpu_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
