@@ -220,5 +220,8 @@ static inline size_t rnn_work_stepwise(cell_kind cell, size_t rows, size_t hidde
 
 /* Threads for the CPU backend (OpenBLAS and the pointwise loops). */
 void backend_cpu_threads(size_t n);
+/* The instruction set the CPU backend's kernels run ("avx512", "avx2",
+ * "baseline": cpu_isa.h) when be is the CPU backend, else NULL. */
+const char *backend_cpu_isa(const backend *be);
 
 #endif

@@ -1,10 +1,12 @@
-/* backend_cpu.c — the backend primitives on the host: CBLAS (OpenBLAS, BLIS, ...) for
- * the matrix products, plain loops (OpenMP across rows) for the rest; the
- * recurrence is backend_cpu_rnn.c. */
+/* backend_cpu.c — the backend primitives on the host: the matrix products
+ * on cpu_gemm.h's blocked product (AVX-512) or CBLAS (OpenBLAS, BLIS, ...:
+ * the other paths; see gemm_choose), plain loops (OpenMP across rows) for
+ * the rest; the recurrence is backend_cpu_rnn.c. */
 #include "backend_cpu_impl.h"
 
 #include "adam_math.h"
 #include "blas_threads.h"
+#include "cpu_gemm.h"
 #include "error.h"
 #include "rng.h"
 #include "xent_math.h"
@@ -14,6 +16,7 @@
 #include <omp.h>
 #endif
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,11 +61,36 @@ static void cpu_zero(const backend *be, void *p, size_t bytes)
         memset(p, 0, bytes);
 }
 
+/* Where the window-wide products run (chosen once): charnn's blocked
+ * product on AVX-512, CBLAS on the other paths (measured: charnn's AVX2 tile
+ * is slower than OpenBLAS's AVX2 kernels on these products, faster on the
+ * recurrence's steps; docs/benchmarks.md). CHARNN_CPU_GEMM=blas or =own
+ * forces one (for comparisons). */
+static int gemm_on_blas;
+static pthread_once_t gemm_once = PTHREAD_ONCE_INIT;
+
+static void gemm_choose(void)
+{
+    const char *env = getenv("CHARNN_CPU_GEMM");
+    if (env != NULL && strcmp(env, "blas") == 0)
+        gemm_on_blas = 1;
+    else if (env != NULL && strcmp(env, "own") == 0)
+        gemm_on_blas = 0;
+    else
+        gemm_on_blas = cpu_isa_current() != CPU_ISA_AVX512;
+}
+
 void cpu_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
               const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c, size_t ldc)
 {
     if (m == 0 || n == 0)
         return;
+    pthread_once(&gemm_once, gemm_choose);
+    if (!gemm_on_blas) {
+        cpu_gemm_blocked(cpu_gemm_kernel_now(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                         beta, c, ldc);
+        return;
+    }
     cpu_gemm_blas(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                   trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a,
                   (int)lda, b, (int)ldb, beta, c, (int)ldc);
@@ -238,3 +266,8 @@ static void cpu_destroy(const backend *be) { (void)be; } /* static: nothing to f
 static const backend cpu_backend = BACKEND_TABLE(cpu, "cpu");
 
 const backend *backend_cpu(void) { return &cpu_backend; }
+
+const char *backend_cpu_isa(const backend *be)
+{
+    return be == &cpu_backend ? cpu_isa_name(cpu_isa_current()) : NULL;
+}

@@ -5,8 +5,9 @@
 
 #include "backend.h"
 
-/* backend.h's gemm on CBLAS; inside an OpenMP parallel region OpenBLAS
- * (its OpenMP build) runs it on the calling thread alone. */
+/* backend.h's gemm: cpu_gemm.h's blocked product on the AVX-512 path
+ * (threaded; call it outside a parallel region), CBLAS on the others
+ * (CHARNN_CPU_GEMM=blas|own forces one). */
 void cpu_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, size_t k, real alpha,
               const real *a, size_t lda, const real *b, size_t ldb, real beta, real *c, size_t ldc);
 /* backend.h's sum_rows: out[j] += sum_i in[i][j], rows in order */

@@ -1,21 +1,30 @@
 /* backend_cpu_rnn.c — the recurrence of a window on the host (backend.h's
  * rnn_fwd / rnn_bwd): one OpenMP parallel region per window, each thread
- * owning a fixed range of hidden units for all rows and all steps. A step is
- * the thread's slice of the gate GEMM (its rows of W_hh, one single-threaded
- * BLAS call per gate) fused with the cell on the same units, then one
- * barrier; no allocation. Each output element is computed by one thread
- * with a fixed call shape, so results depend on the thread count only. The
- * cells are loops the compiler vectorises; the bias gradients are summed by
- * the thread that owns the units, in the backward's step order; the weight
- * gradient is one large GEMM over the window after the region. */
+ * owning a fixed range of hidden units for all rows and all steps. Each
+ * thread lays its slice of W_hh out once per window in cpu_gemm.h's panels
+ * (the forward: its rows of each gate; the backward: its columns); a step
+ * is the thread's slice of the gate GEMM (cpu_gemm_packed, on the register
+ * tile of cpu_isa_current()) writing straight into the gates, then the cell
+ * on the same units, then one barrier. Each output element is one chain of
+ * multiply-adds in a fixed order (cpu_gemm.h), so results are the same for
+ * every thread count on one ISA. The cells are loops the compiler
+ * vectorises, one copy per ISA; the bias gradients are summed by the
+ * thread that owns the units, in the backward's step order; the weight
+ * gradient is one large GEMM over the window after the region. The packed
+ * slices live in a buffer of this file, grown (outside the parallel
+ * region) when a window needs more, so nothing is allocated per step. */
 #include "backend_cpu_impl.h"
 
 #include "cell_math.h"
 #include "cpu_clones.h"
+#include "cpu_gemm.h"
+#include "error.h"
 
+#include <assert.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <stdlib.h>
 #include <string.h>
 
 /* Units [*u0, *u1) of thread t of n: chunks of a multiple of 16 (a cache
@@ -46,47 +55,93 @@ static void barrier(void){
 #endif
 }
 
-/* the forward's extra scratch after the stepwise one: W_hh packed per
- * thread (G*H, H) and the GEMM's output in that order (B, G*H) */
-static size_t packed_offset(cell_kind cell, size_t rows, size_t hidden)
+size_t cpu_rnn_work(const backend *be, cell_kind cell, size_t rows, size_t hidden)
 {
     return rnn_work_stepwise(cell, rows, hidden);
 }
 
-size_t cpu_rnn_work(const backend *be, cell_kind cell, size_t rows, size_t hidden)
+/* Team size in the coming parallel region. */
+static size_t team_size(void)
 {
-    size_t gh = cell_gates(cell) * hidden;
-    return packed_offset(cell, rows, hidden) + gh * hidden + rows * gh;
+#ifdef _OPENMP
+    return (size_t)omp_get_max_threads();
+#else
+    return 1;
+#endif
 }
 
-/* This thread's rows of W_hh, gate after gate: (G*nu, H), nu = u1 - u0 */
-static real *pack_weights(const rnn_seq *s, size_t u0, size_t u1)
+/* elements of thread t's packed slice: G panels of (H, nu) in the forward,
+ * one (G*H, nu) in the backward, nu padded to the tile's panel width */
+static size_t slice_size(const cpu_gemm_kernel *kern, const rnn_seq *s, size_t t, size_t n)
 {
-    size_t H = s->hidden, G = cell_gates(s->cell), nu = u1 - u0;
-    real *wp = s->work + packed_offset(s->cell, s->rows, H) + G * u0 * H;
-    for (size_t g = 0; g < G; g++)
-        memcpy(wp + g * nu * H, s->w_hh + (g * H + u0) * H, nu * H * sizeof(real));
-    return wp;
+    size_t u0, u1;
+    unit_range(s->hidden, t, n, &u0, &u1);
+    return cell_gates(s->cell) * cpu_gemm_panels_size(kern, s->hidden, u1 - u0);
 }
 
-/* hg[:, g*H+u0 .. g*H+u1) = h_prev W_hh[g*H+u0 .. g*H+u1)^T for every gate
- * g: one GEMM on the packed rows wp, then its (B, G*nu) output spread into
- * hg's gate blocks (a copy a thousand times cheaper than the GEMM) */
-static void gates_slice(const rnn_seq *s, const real *h_prev, const real *wp, real *hg,
-                        size_t u0, size_t u1)
+/* the packed slices of all threads (this file's buffer, grown when needed) */
+static real *slices;
+static size_t slices_size;
+
+/* thread t's packed slice of n (after slices_reserve for n threads) */
+static real *slice_of(const cpu_gemm_kernel *kern, const rnn_seq *s, size_t t, size_t n)
 {
-    size_t B = s->rows, H = s->hidden, G = cell_gates(s->cell), gh = G * H, nu = u1 - u0;
-    real *out = s->work + packed_offset(s->cell, B, H) + gh * H + B * G * u0;
-    cpu_gemm(NULL, 0, 1, B, G * nu, H, 1, h_prev, H, wp, H, 0, out, G * nu);
-    for (size_t r = 0; r < B; r++)
-        for (size_t g = 0; g < G; g++)
-            memcpy(hg + r * gh + g * H + u0, out + (r * G + g) * nu, nu * sizeof(real));
+    size_t off = 0;
+    for (size_t q = 0; q < t; q++)
+        off += slice_size(kern, s, q, n);
+    return slices + off;
+}
+
+/* In the region of nt threads: this thread's units [*u0, *u1) and its
+ * packed slice */
+static real *my_slice(const cpu_gemm_kernel *kern, const rnn_seq *s, size_t nt, size_t *u0,
+                      size_t *u1)
+{
+    size_t me, n;
+    team(&me, &n);
+    assert(n == nt);
+    unit_range(s->hidden, me, n, u0, u1);
+    return slice_of(kern, s, me, n);
+}
+
+/* grows the buffer for n threads' slices; outside the parallel region */
+static void slices_reserve(const cpu_gemm_kernel *kern, const rnn_seq *s, size_t n)
+{
+    size_t need = 0;
+    for (size_t q = 0; q < n; q++)
+        need += slice_size(kern, s, q, n);
+    if (need > slices_size) {
+        free(slices);
+        slices = xmalloc(need * sizeof *slices, "packed recurrent weights");
+        slices_size = need;
+    }
+}
+
+/* The forward's slice: for each gate g, W_hh's rows [g*H+u0, g*H+u1)
+ * transposed into panels (k = H, n = nu) */
+static void pack_fwd(const cpu_gemm_kernel *kern, const rnn_seq *s, real *wp, size_t u0, size_t u1)
+{
+    size_t H = s->hidden, per = cpu_gemm_panels_size(kern, H, u1 - u0);
+    for (size_t g = 0; g < cell_gates(s->cell); g++)
+        cpu_gemm_pack(kern, s->w_hh + (g * H + u0) * H, H, 1, H, u1 - u0, 1, wp + g * per);
+}
+
+/* hg[:, g*H+u0 .. g*H+u1) = h_prev W_hh[g*H+u0 .. g*H+u1)^T for every gate g */
+static void gates_slice(const cpu_gemm_kernel *kern, const rnn_seq *s, const real *h_prev,
+                        const real *wp, real *hg, size_t u0, size_t u1)
+{
+    size_t B = s->rows, H = s->hidden, gh = cell_gates(s->cell) * H;
+    size_t per = cpu_gemm_panels_size(kern, H, u1 - u0);
+    for (size_t g = 0; g < cell_gates(s->cell); g++)
+        cpu_gemm_packed(kern, B, u1 - u0, H, h_prev, H, wp + g * per, hg + g * H + u0, gh, 0);
 }
 
 /* The cells of one row for units [u0, u1): loops of inlined cell math with
- * no call (cell_math.h's host exp), so they vectorise (cpu_clones.h). */
-CPU_CLONES static void fwd_row(const rnn_seq *s, const real *x, const real *hh, real *a,
-                               size_t e0, size_t t, size_t u0, size_t u1)
+ * no call (cell_math.h's host exp), so they vectorise; one copy per ISA
+ * (cell_rows below). */
+static inline __attribute__((always_inline)) void
+fwd_row_body(const rnn_seq *s, const real *x, const real *hh, real *a, size_t e0, size_t t,
+             size_t u0, size_t u1)
 {
     size_t H = s->hidden, bh = s->rows * H;
     real *h_out = s->hs + (t + 1) * bh + e0;
@@ -105,34 +160,6 @@ CPU_CLONES static void fwd_row(const rnn_seq *s, const real *x, const real *hh, 
 #pragma omp simd
         for (size_t u = u0; u < u1; u++)
             cell_rnn_fwd(u, x, hh, s->b_hh, &h_out[u], a);
-    }
-}
-
-/* step t of the forward for units [u0, u1) of every row */
-static void fwd_step(const rnn_seq *s, const real *wp, size_t t, size_t u0, size_t u1)
-{
-    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
-    size_t aw = cell_act_width(s->cell) * H;
-    const real *xg = s->xg + t * B * gh;
-    real *act = s->act + t * B * aw, *hg = s->work;
-    gates_slice(s, s->hs + t * bh, wp, hg, u0, u1);
-    for (size_t r = 0; r < B; r++)
-        fwd_row(s, xg + r * gh, hg + r * gh, act + r * aw, r * H, t, u0, u1);
-}
-
-void cpu_rnn_fwd(const backend *be, const rnn_seq *s)
-{
-#pragma omp parallel
-    {
-        size_t me, n, u0, u1;
-        team(&me, &n);
-        unit_range(s->hidden, me, n, &u0, &u1);
-        const real *wp = u0 < u1 ? pack_weights(s, u0, u1) : NULL;
-        for (size_t t = 0; t < s->steps; t++) {
-            if (u0 < u1)
-                fwd_step(s, wp, t, u0, u1); /* reads all of h_{t-1}, writes its units of h_t */
-            barrier();
-        }
     }
 }
 
@@ -155,8 +182,8 @@ static inline void bias_sums(const rnn_seq *s, const rnn_seq_grad *g, const real
 
 /* the cell's backward for one row, units [u0, u1) (vectorised as fwd_row),
  * and its share of the bias gradients */
-CPU_CLONES static void bwd_row(const rnn_seq *s, const rnn_seq_grad *g, size_t t, size_t r,
-                               size_t u0, size_t u1)
+static inline __attribute__((always_inline)) void
+bwd_row_body(const rnn_seq *s, const rnn_seq_grad *g, size_t t, size_t r, size_t u0, size_t u1)
 {
     size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H, e0 = r * H;
     const real *a = s->act + (t * B + r) * cell_act_width(s->cell) * H;
@@ -182,11 +209,87 @@ CPU_CLONES static void bwd_row(const rnn_seq *s, const rnn_seq_grad *g, size_t t
     bias_sums(s, g, dx, dhg, u0, u1);
 }
 
+/* the row functions of one ISA */
+typedef struct {
+    void (*fwd)(const rnn_seq *s, const real *x, const real *hh, real *a, size_t e0, size_t t,
+                size_t u0, size_t u1);
+    void (*bwd)(const rnn_seq *s, const rnn_seq_grad *g, size_t t, size_t r, size_t u0, size_t u1);
+} cell_rows;
+
+#define CELL_ROWS_COPY(isa, attr)                                                                  \
+    attr static void fwd_row_##isa(const rnn_seq *s, const real *x, const real *hh, real *a,      \
+                                   size_t e0, size_t t, size_t u0, size_t u1)                     \
+    {                                                                                              \
+        fwd_row_body(s, x, hh, a, e0, t, u0, u1);                                                  \
+    }                                                                                              \
+    attr static void bwd_row_##isa(const rnn_seq *s, const rnn_seq_grad *g, size_t t, size_t r,   \
+                                   size_t u0, size_t u1)                                           \
+    {                                                                                              \
+        bwd_row_body(s, g, t, r, u0, u1);                                                          \
+    }
+CELL_ROWS_COPY(baseline, )
+CELL_ROWS_COPY(avx2, CPU_TARGET_AVX2)
+CELL_ROWS_COPY(avx512, CPU_TARGET_AVX512)
+
+static const cell_rows rows_of[CPU_ISA_COUNT] = {
+    [CPU_ISA_BASELINE] = {fwd_row_baseline, bwd_row_baseline},
+    [CPU_ISA_AVX2] = {fwd_row_avx2, bwd_row_avx2},
+    [CPU_ISA_AVX512] = {fwd_row_avx512, bwd_row_avx512},
+};
+
+/* step t of the forward for units [u0, u1) of every row */
+static void fwd_step(const cpu_gemm_kernel *kern, const cell_rows *cr, const rnn_seq *s,
+                     const real *wp, size_t t, size_t u0, size_t u1)
+{
+    size_t B = s->rows, H = s->hidden, bh = B * H, gh = cell_gates(s->cell) * H;
+    size_t aw = cell_act_width(s->cell) * H;
+    const real *xg = s->xg + t * B * gh;
+    real *act = s->act + t * B * aw, *hg = s->work;
+    gates_slice(kern, s, s->hs + t * bh, wp, hg, u0, u1);
+    for (size_t r = 0; r < B; r++)
+        cr->fwd(s, xg + r * gh, hg + r * gh, act + r * aw, r * H, t, u0, u1);
+}
+
+/* one thread's part of a window: units [u0, u1) (maybe empty), its packed
+ * slice wp; g is NULL in the forward */
+typedef void (*thread_part)(const cpu_gemm_kernel *kern, const cell_rows *cr, const rnn_seq *s,
+                            const rnn_seq_grad *g, real *wp, size_t u0, size_t u1);
+
+/* the window's parallel region: each thread runs part on its units */
+static void run_region(const rnn_seq *s, const rnn_seq_grad *g, thread_part part)
+{
+    const cpu_gemm_kernel *kern = cpu_gemm_kernel_now();
+    const cell_rows *cr = &rows_of[kern->isa];
+    size_t nt = team_size();
+    slices_reserve(kern, s, nt);
+#pragma omp parallel num_threads(nt)
+    {
+        size_t u0, u1;
+        real *wp = my_slice(kern, s, nt, &u0, &u1);
+        part(kern, cr, s, g, wp, u0, u1);
+    }
+}
+
+static void fwd_part(const cpu_gemm_kernel *kern, const cell_rows *cr, const rnn_seq *s,
+                     const rnn_seq_grad *g, real *wp, size_t u0, size_t u1)
+{
+    if (u0 < u1)
+        pack_fwd(kern, s, wp, u0, u1);
+    for (size_t t = 0; t < s->steps; t++) {
+        if (u0 < u1) /* reads all of h_{t-1}, writes its units of h_t */
+            fwd_step(kern, cr, s, wp, t, u0, u1);
+        barrier();
+    }
+}
+
+void cpu_rnn_fwd(const backend *be, const rnn_seq *s) { run_region(s, NULL, fwd_part); }
+
 /* the cell's backward at step t for units [u0, u1) of every row */
-static void bwd_cell(const rnn_seq *s, const rnn_seq_grad *g, size_t t, size_t u0, size_t u1)
+static void bwd_cell(const cell_rows *cr, const rnn_seq *s, const rnn_seq_grad *g, size_t t,
+                     size_t u0, size_t u1)
 {
     for (size_t r = 0; r < s->rows; r++)
-        bwd_row(s, g, t, r, u0, u1);
+        cr->bwd(s, g, t, r, u0, u1);
 }
 
 /* zero this thread's units of dh_rec and dc */
@@ -199,26 +302,28 @@ static void bwd_clear(const rnn_seq *s, size_t u0, size_t u1)
     }
 }
 
-void cpu_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *g)
+static void bwd_part(const cpu_gemm_kernel *kern, const cell_rows *cr, const rnn_seq *s,
+                     const rnn_seq_grad *g, real *wp, size_t u0, size_t u1)
 {
     size_t B = s->rows, H = s->hidden, gh = cell_gates(s->cell) * H;
-    int gru = s->cell == CELL_GRU;
-#pragma omp parallel
-    {
-        size_t me, n, u0, u1;
-        team(&me, &n);
-        unit_range(H, me, n, &u0, &u1);
-        bwd_clear(s, u0, u1);
-        for (size_t t = s->steps; t-- > 0;) {
-            if (u0 < u1)
-                bwd_cell(s, g, t, u0, u1); /* its units of dxg_t / dhg_t */
-            barrier();
-            /* its units of dh_{t-1} from all of dhg_t; GRU adds to its bypass */
-            if (t > 0 && u0 < u1)
-                cpu_gemm(NULL, 0, 0, B, u1 - u0, gh, 1, g->dhg + t * B * gh, gh, s->w_hh + u0, H,
-                         gru ? 1 : 0, s->work + u0, H);
-        }
+    if (u0 < u1) /* W_hh's columns [u0, u1): (G*H, nu) */
+        cpu_gemm_pack(kern, s->w_hh + u0, H, 0, gh, u1 - u0, 1, wp);
+    bwd_clear(s, u0, u1);
+    for (size_t t = s->steps; t-- > 0;) {
+        if (u0 < u1)
+            bwd_cell(cr, s, g, t, u0, u1); /* its units of dxg_t / dhg_t */
+        barrier();
+        /* its units of dh_{t-1} from all of dhg_t; GRU adds to its bypass */
+        if (t > 0 && u0 < u1)
+            cpu_gemm_packed(kern, B, u1 - u0, gh, g->dhg + t * B * gh, gh, wp, s->work + u0, H,
+                            s->cell == CELL_GRU);
     }
-    size_t n = s->steps * B;
-    cpu_gemm(NULL, 1, 0, gh, H, n, 1, g->dhg, gh, s->hs, H, 1, g->dw_hh, H);
+}
+
+void cpu_rnn_bwd(const backend *be, const rnn_seq *s, const rnn_seq_grad *g)
+{
+    size_t gh = cell_gates(s->cell) * s->hidden;
+    run_region(s, g, bwd_part);
+    cpu_gemm(be, 1, 0, gh, s->hidden, s->steps * s->rows, 1, g->dhg, gh, s->hs, s->hidden, 1,
+             g->dw_hh, s->hidden);
 }

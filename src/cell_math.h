@@ -13,7 +13,10 @@
 #define CELL_FN static __device__ __forceinline__
 #else
 #include <math.h>
-#define CELL_FN static inline
+/* always inlined: the CPU backend's row loops are compiled once per ISA
+ * (cpu_clones.h's targets), and GCC inlines a plain function into a
+ * function built for another target only when it must */
+#define CELL_FN static inline __attribute__((always_inline))
 #endif
 
 #ifdef CHARNN_DOUBLE

@@ -51,6 +51,9 @@ typedef struct {
     uint64_t rows;        /* global sequence rows (--batch) */
     uint64_t seq;         /* steps per window (--seq) */
     double loss;          /* last training loss (mean nats/char) */
+    char cpu_isa[16];     /* the CPU kernels' instruction set that trained it
+                           * (cpu_isa.h's name); "" when not on the CPU or
+                           * not recorded (older checkpoints) */
     float *h;             /* (rows, layers, hidden) carried hidden state */
     float *c;             /* (rows, layers, hidden) LSTM cell state, else NULL */
     size_t n_options;

@@ -104,6 +104,15 @@ static int ck_r_train(const ck_reader *r, checkpoint *ck)
         rc = h5u_attr_u64(&at, "adam_t", 0, ck->step, &ck->adam_t);
     if (!rc && H5Aexists(g, "bad_steps") > 0)
         rc = h5u_attr_u64(&at, "bad_steps", 0, ck->step, &ck->bad_steps);
+    /* optional (older checkpoints, other devices): "" */
+    ck->cpu_isa[0] = '\0';
+    if (!rc && H5Aexists(g, "cpu_isa") > 0) {
+        char *isa = NULL;
+        rc = h5u_attr_str(&at, "cpu_isa", sizeof ck->cpu_isa - 1, &isa);
+        if (!rc)
+            snprintf(ck->cpu_isa, sizeof ck->cpu_isa, "%s", isa);
+        free(isa);
+    }
     if (g >= 0)
         H5Gclose(g);
     if (!rc && (ck->epoch != ck->step / ck->windows || ck->window != ck->step % ck->windows))

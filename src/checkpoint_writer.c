@@ -111,6 +111,8 @@ static int ck_w_train(hid_t f, const checkpoint *ck)
         rc = h5u_write_attr(g, "bad_steps", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &ck->bad_steps);
     if (!rc)
         rc = h5u_write_attr(g, "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &ck->loss);
+    if (!rc && ck->cpu_isa[0])
+        rc = ck_w_attr_str(g, "cpu_isa", ck->cpu_isa);
     return ck_close_group(g, rc);
 }
 

@@ -78,11 +78,14 @@ void progress_banner(const trainer *tr)
     const batch_split *train = &tr->data.train;
     if (tr->comm->rank != 0)
         return;
+    const char *isa = backend_cpu_isa(tr->be);
+    char device[64]; /* the CPU backend: with its kernels' instruction set */
+    snprintf(device, sizeof device, isa ? "%s (%s kernels)" : "%s", tr->be->name, isa);
     printf("charnn-train: %s %zux%zu, vocab %zu, %zu params | %zu chars train, batch %zux%zu "
            "(%zu windows/epoch) | %d rank(s) (%d on this node), device %s, %s\n",
            cell_name(shape->cell), shape->layers, shape->hidden, shape->vocab, shape->n_params,
            train->lay.rows * train->lay.stride, train->lay.rows, train->lay.seq,
-           train->lay.windows, tr->comm->size, tr->comm->local_size, tr->be->name,
+           train->lay.windows, tr->comm->size, tr->comm->local_size, device,
            tr->resumed ? "resuming" : "fresh start");
     char nl[160];
     if (newline_describe(&tr->data.text.nl, nl, sizeof nl)[0])

@@ -1,6 +1,7 @@
 /* sample_main.c — charnn-sample: draw text from a checkpoint, or score a file. */
 #include "backend.h"
 #include "corpus.h"
+#include "cpu_isa.h"
 #include "error.h"
 #include "newline.h"
 #include "omp_policy.h"
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
     set = xcalloc(sample_opts_count(), 1, "option marks");
     sample_opts_table(&t, &o, set);
     opts_defaults(&t);
-    if (opts_parse_argv(&t, argc, argv, pos, 1, &n_pos, &help) != 0)
+    if (cpu_isa_init() != 0 || opts_parse_argv(&t, argc, argv, pos, 1, &n_pos, &help) != 0)
         goto fail;
     if (help) {
         opts_usage(&t, stdout, synopsis);

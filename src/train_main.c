@@ -1,5 +1,6 @@
 /* train_main.c — charnn-train: options, then the training run on every rank. */
 #include "comm.h"
+#include "cpu_isa.h"
 #include "error.h"
 #include "fault.h"
 #include "omp_policy.h"
@@ -31,7 +32,7 @@ int main(int argc, char **argv)
     set = xcalloc(train_opts_count(), 1, "option marks");
     train_opts_table(&t, &o, set);
     opts_defaults(&t);
-    if (fault_init() != 0 || opts_parse_argv(&t, argc, argv, NULL, 0, &n_pos, &help) != 0) {
+    if (fault_init() != 0 || cpu_isa_init() != 0 || opts_parse_argv(&t, argc, argv, NULL, 0, &n_pos, &help) != 0) {
         if (cm.rank == 0)
             error_print();
         rc = TRAIN_EXIT_ERROR;

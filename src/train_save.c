@@ -85,6 +85,8 @@ static int write_on_rank0(trainer *tr, checkpoint *ck)
     ck->rows = s->lay.rows;
     ck->seq = s->lay.seq;
     ck->loss = tr->pos.loss;
+    if (backend_cpu_isa(tr->be))
+        snprintf(ck->cpu_isa, sizeof ck->cpu_isa, "%s", backend_cpu_isa(tr->be));
     fill_options(tr, ck, keys, values);
     int rc = checkpoint_write(o->out, ck, o->keep, tr->ckpt_path, sizeof tr->ckpt_path);
     for (size_t i = 0; i < ck->n_options; i++)

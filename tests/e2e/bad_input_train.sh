@@ -12,6 +12,12 @@ case_train_missing_data() {
         --data "$WORK/nope.txt"
 }
 
+case_train_unknown_cpu_isa() { # the kernels' path forced to one that does not exist
+    make_run "$WORK/run"
+    guarded "$WORK/run" "CHARNN_CPU_ISA=avx9: unknown instruction set 'avx9' \(avx512, avx2 or baseline\)" \
+        -- env CHARNN_CPU_ISA=avx9 "$TRAIN" "${SMALL[@]}" --out "$WORK/run"
+}
+
 case_train_unreadable_data() {
     [ "$(id -u)" != 0 ] ||
         skip "running as root: chmod 000 does not stop root (train.data_is_directory covers an unreadable data path)"

@@ -2,7 +2,14 @@
  * rnn_bwd, backend_cpu_rnn.c) against a plain step-by-step reference (naive
  * GEMMs in double + the cell_math.h cells), for every cell, with 1, 2 and 3
  * threads over hidden sizes that split unevenly across them (units are
- * dealt out in chunks of 16), and bitwise the same on a rerun. */
+ * dealt out in chunks of 16), and bitwise the same on a rerun; and
+ * cpu_gemm.h's GEMM on every ISA this CPU runs (the forced one alone when
+ * CHARNN_CPU_ISA is set) against a naive one in
+ * double, over shapes with ragged tiles and several k-blocks, bitwise the
+ * same at 1, 2 and 3 threads and between its two entry points. The
+ * recurrence runs on the ISA of cpu_isa_current(): ctest runs this binary
+ * again with CHARNN_CPU_ISA=avx2 and =baseline (exit 77, skipped, where the
+ * CPU cannot run the one named). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +23,7 @@
 
 #include "backend.h"
 #include "cell_math.h"
+#include "cpu_gemm.h"
 #include "rng.h"
 
 enum { M = 5, B = 3 };
@@ -210,8 +218,86 @@ static void test_against_reference(void **state)
                 check_case((cell_kind)c, hidden[i], threads[t]);
 }
 
+/* C (m, n) = alpha op(A) op(B) + beta C in double, BLAS semantics */
+static void naive_full_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                            const real *a, size_t lda, const real *b, size_t ldb, double beta,
+                            real *c, size_t ldc)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double acc = 0;
+            for (size_t q = 0; q < k; q++)
+                acc += (double)(ta ? a[q * lda + i] : a[i * lda + q]) *
+                       (tb ? b[j * ldb + q] : b[q * ldb + j]);
+            c[i * ldc + j] = (real)(alpha * acc + (beta == 0 ? 0 : beta * c[i * ldc + j]));
+        }
+}
+
+/* one shape on one kernel: near the reference; bitwise the same at 1, 2
+ * and 3 threads; with alpha 1 and beta 0, bitwise cpu_gemm_packed's */
+static void check_gemm(const cpu_gemm_kernel *kern, int ta, int tb, size_t m, size_t n, size_t k,
+                       real alpha, real beta)
+{
+    size_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+    real *a = rnd((ta ? k : m) * lda, -1, 1, 21), *b = rnd((tb ? n : k) * ldb, -1, 1, 22);
+    real *c0 = rnd(m * ldc, -1, 1, 23), *want = rnd(m * ldc, -1, 1, 23);
+    real *got[3];
+    naive_full_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, want, ldc);
+    char what[128];
+    snprintf(what, sizeof what, "gemm %s ta=%d tb=%d %zux%zux%zu alpha=%g beta=%g",
+             cpu_isa_name(kern->isa), ta, tb, m, n, k, (double)alpha, (double)beta);
+    for (size_t t = 0; t < 3; t++) {
+        got[t] = rnd(m * ldc, -1, 1, 23);
+        backend_cpu_threads(t + 1);
+        cpu_gemm_blocked(kern, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, got[t], ldc);
+        expect_near(got[t], want, m * ldc, what);
+        if (t > 0 && memcmp(got[t], got[0], m * ldc * sizeof(real)) != 0)
+            fail_msg("%s: %zu threads differ from 1", what, t + 1);
+    }
+    if (alpha == 1 && beta == 0 && !ta) {
+        real *p = calloc(cpu_gemm_panels_size(kern, k, n) + 1, sizeof(real));
+        cpu_gemm_pack(kern, b, ldb, tb, k, n, 1, p);
+        cpu_gemm_packed(kern, m, n, k, a, lda, p, c0, ldc, 0);
+        for (size_t i = 0; i < m; i++)
+            if (memcmp(c0 + i * ldc, got[0] + i * ldc, n * sizeof(real)) != 0)
+                fail_msg("%s: cpu_gemm_packed differs from cpu_gemm_blocked", what);
+        free(p);
+    }
+    for (size_t t = 0; t < 3; t++)
+        free(got[t]);
+    free(a);
+    free(b);
+    free(c0);
+    free(want);
+}
+
+static void test_gemm_every_isa(void **state)
+{
+    (void)state;
+    const size_t dims[][3] = {{1, 1, 1}, {13, 37, 5}, {25, 33, 300}, {200, 70, 520}, {7, 129, 64}};
+    const real scal[][2] = {{1, 0}, {1, 1}, {(real)0.5, (real)-0.75}};
+    const char *forced = getenv("CHARNN_CPU_ISA"); /* then that one alone */
+    for (int isa = 0; isa < CPU_ISA_COUNT; isa++) {
+        if (!cpu_isa_supported((cpu_isa)isa) || (forced && *forced && isa != (int)cpu_isa_current()))
+            continue;
+        for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
+            for (int tr = 0; tr < 4; tr++)
+                for (size_t s = 0; s < sizeof scal / sizeof *scal; s++)
+                    check_gemm(cpu_gemm_kernel_of((cpu_isa)isa), tr & 1, tr >> 1, dims[d][0],
+                               dims[d][1], dims[d][2], scal[s][0], scal[s][1]);
+    }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_against_reference)};
+    const char *forced = getenv("CHARNN_CPU_ISA");
+    cpu_isa isa;
+    if (forced && *forced && cpu_isa_parse(forced, &isa) != 0) {
+        printf("skipped: CHARNN_CPU_ISA=%s: this CPU cannot run it\n", forced);
+        return 77;
+    }
+    printf("recurrence on %s\n", cpu_isa_name(cpu_isa_current()));
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_against_reference),
+                                       cmocka_unit_test(test_gemm_every_isa)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
