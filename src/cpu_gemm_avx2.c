@@ -4,7 +4,6 @@
 #include "cpu_gemm.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#pragma GCC target("avx2,fma")
 #include <immintrin.h>
 
 #ifdef CHARNN_DOUBLE
@@ -19,7 +18,8 @@ typedef __m256 vec;
 #define TILE_ISA CPU_ISA_AVX2
 #define TILE_MR 6
 #define TILE_NV 2
-#define TILE_ATTR
+/* a target attribute, not #pragma GCC target: clang (the fuzz build) honours only the former */
+#define TILE_ATTR __attribute__((target("avx2,fma")))
 #define TILE_KERNEL cpu_gemm_avx2
 #include "cpu_gemm_tile.h"
 #else

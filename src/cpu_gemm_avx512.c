@@ -5,7 +5,6 @@
 #include "cpu_gemm.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
 #include <immintrin.h>
 
 #ifdef CHARNN_DOUBLE
@@ -20,7 +19,8 @@ typedef __m512 vec;
 #define TILE_ISA CPU_ISA_AVX512
 #define TILE_MR 12
 #define TILE_NV 2
-#define TILE_ATTR
+/* a target attribute, not #pragma GCC target: clang (the fuzz build) honours only the former */
+#define TILE_ATTR __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
 #define TILE_KERNEL cpu_gemm_avx512
 #include "cpu_gemm_tile.h"
 #else
