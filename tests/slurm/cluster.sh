@@ -336,6 +336,12 @@ slurm_start_requeued() {
         [ -n "$(slurm_job_stepds "$1")" ] || break
         sleep 0.1
     done
+    # nor before slurmd has finished cleaning up after it: a node still
+    # COMPLETING that run (Slurm's own word for it) is not ready for the next
+    for ((i = 0; i < 300; i++)); do
+        sl scontrol show nodes --oneliner 2>/dev/null | grep -q 'State=[A-Z+]*COMPLETING' || break
+        sleep 0.1
+    done
     sl scontrol update JobId="$1" StartTime=now
 }
 
