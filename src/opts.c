@@ -277,8 +277,10 @@ static size_t opts_clean_line(char *s)
     while (s[start] && isspace((unsigned char)s[start]))
         start++;
     memmove(s, s + start, strlen(s + start) + 1);
-    if (s[0] == ';' || s[0] == '#')
+    if (s[0] == '\0' || s[0] == ';' || s[0] == '#') {
         s[0] = '\0';
+        return 0;
+    }
     for (size_t i = 1; s[i]; i++) {
         if ((s[i] == ';' || s[i] == '#') && isspace((unsigned char)s[i - 1])) {
             s[i] = '\0';

@@ -24,8 +24,9 @@
 #   slurm_job_active ID            job ID is queued or running (for lib.sh's
 #                                  waits: wait_step LOG STEP "slurm_job_active ID")
 #   slurm_link up|down             the veth pair between A and B (netns only)
-#   slurm_start_requeued ID        a requeued job waits 120 s (Slurm holds it,
-#                                  Reason=BeginTime); this makes it eligible now
+#   slurm_wait_requeued ID         until job ID, requeued, runs again by itself
+#                                  (this cluster holds a requeued job 10 s,
+#                                  AuthInfo cred_expire, not Slurm's 120)
 #   slurm_submit_cpu NAME [OPT...] sbatch slurm/cpu.sbatch (from the repository
 #                                  root, 1 CPU per task, $MODEL_ARGS as its
 #                                  CHARNN_EXTRA_ARGS, data $WORK/text.txt, run
@@ -44,6 +45,7 @@
 # shellcheck shell=bash
 
 SLURM_DIR="$WORK/slurm"
+SLURM_REQUEUE_HOLD=10 # s a requeued job is held (AuthInfo cred_expire)
 # the marker in the environment of every process the cluster starts
 SLURM_MARK="CHARNN_TEST_CLUSTER=$SLURM_DIR"
 SLURM_NS=() # the namespaces created, for the cleanup
@@ -159,7 +161,13 @@ slurm_write_conf() {
         echo "SlurmdUser=root"
         echo "AuthType=auth/munge"
         echo "CredType=cred/munge"
-        echo "AuthInfo=socket=$SLURM_DIR/munge/munge.socket"
+        # cred_expire: how long a requeued job is held (Reason=BeginTime)
+        # before it may start again, so that its old run's credentials are
+        # gone; Slurm's 120 s would make every requeue test wait two minutes.
+        # sched_interval: the main scheduling loop, which starts a job whose
+        # hold has ended, every 2 s instead of every 60
+        echo "AuthInfo=socket=$SLURM_DIR/munge/munge.socket,cred_expire=$SLURM_REQUEUE_HOLD"
+        echo "SchedulerParameters=sched_interval=2"
         echo "StateSaveLocation=$SLURM_DIR/ctld"
         echo "SlurmdSpoolDir=$SLURM_DIR/spool/%n"
         echo "SlurmctldPidFile=$SLURM_DIR/slurmctld.pid"
@@ -324,25 +332,15 @@ slurm_wait_job() {
     return 1
 }
 
-# slurm_start_requeued ID: once job ID is back in the queue (PENDING after
-# `scontrol requeue`, which Slurm holds 120 s with Reason=BeginTime), lets it
-# start now instead of waiting those 120 s.
-# Not before the run that requeued itself is gone from the node: a new run
-# whose step 0 meets the old one's still terminating fails to launch.
-slurm_start_requeued() {
+# slurm_wait_requeued ID: 0 once job ID, back in the queue after `scontrol
+# requeue` (PENDING, Reason=BeginTime for SLURM_REQUEUE_HOLD s), has started
+# again by itself, as it does on any cluster: no `scontrol update
+# StartTime=now` to cut the hold short (a run started that way could meet the
+# old run still ending on the node and fail to launch); 1 if it is not
+# PENDING within 60 s or not running (or done) within the hold + 120 s.
+slurm_wait_requeued() {
     slurm_wait_job "$1" PENDING 60 || return 1
-    local i
-    for ((i = 0; i < 300; i++)); do
-        [ -n "$(slurm_job_stepds "$1")" ] || break
-        sleep 0.1
-    done
-    # nor before slurmd has finished cleaning up after it: a node still
-    # COMPLETING that run (Slurm's own word for it) is not ready for the next
-    for ((i = 0; i < 300; i++)); do
-        sl scontrol show nodes --oneliner 2>/dev/null | grep -q 'State=[A-Z+]*COMPLETING' || break
-        sleep 0.1
-    done
-    sl scontrol update JobId="$1" StartTime=now
+    slurm_wait_job "$1" "RUNNING|COMPLETING|COMPLETED" $((SLURM_REQUEUE_HOLD + 120))
 }
 
 # The PIDs of the cluster's slurmstepd processes of job ID.

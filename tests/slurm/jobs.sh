@@ -63,6 +63,14 @@ preempt() {
 }
 
 finished() { slurm_job_done "$@"; }
+# requeued ID NAME: until job ID, requeued, runs again (else its output and
+# slurmctld's log, and fail)
+requeued() {
+    slurm_wait_requeued "$1" && return 0
+    cat "$WORK/$2.out"
+    tail -n 30 "$SLURM_DIR/log/slurmctld.log"
+    fail "job $1 ($2) was not requeued, or did not run again"
+}
 restarts() { slurm_job_field "$1" Restarts; }
 slurm_cluster_start
 t0=$SECONDS
@@ -93,9 +101,7 @@ case_preempt() {
     job_step preempted "$id" $((40 + RANDOM % 5 * 10))
     preempt "$id"
     wait_line "$WORK/preempted.out" "requeueing job $id" 60
-    slurm_start_requeued "$id" || fail "job $id not requeued"
-    slurm_wait_job "$id" "RUNNING|COMPLETED" 120 ||
-        { cat "$WORK/preempted.out"; tail -n 30 "$SLURM_DIR/log/slurmctld.log"; fail "the requeued job did not run again"; }
+    requeued "$id" preempted
     wait_line "$WORK/preempted.out" "resumed from .* at step" 60
     local first
     first=$(sed -n 's/.*stopped by a signal at step \([0-9]*\).*/\1/p' "$WORK/preempted.out" | head -n 1)
@@ -105,7 +111,7 @@ case_preempt() {
     preempt "$id" --batch
     wait_line "$WORK/preempted.out" "batch shell got SIGUSR1" 30
     wait_line "$WORK/preempted.out" "requeueing job $id" 30 2
-    slurm_start_requeued "$id" || fail "job $id not requeued the second time"
+    requeued "$id" preempted
     finished "$id" preempted
     cat "$WORK/preempted.out"
     [ "$(grep -c "requeueing job $id" "$WORK/preempted.out")" -eq 2 ] || fail "not requeued exactly twice"
@@ -124,7 +130,7 @@ case_cap() {
     job_step capped "$id" 60
     preempt "$id"
     wait_line "$WORK/capped.out" "requeueing job $id" 60
-    slurm_start_requeued "$id" || fail "job $id not requeued"
+    requeued "$id" capped
     wait_line "$WORK/capped.out" "resumed from .* at step" 120
     local first
     first=$(sed -n 's/.*resumed from .* at step \([0-9]*\)$/\1/p' "$WORK/capped.out" | head -n 1)
