@@ -1,6 +1,7 @@
 # gpu.cmake — tests of the CUDA backend (included when it is built): parity with the CPU backend and the persistent recurrence (need a GPU, else skip with 77), the device check's dry run (no GPU). The device's Philox is src/philox.h, the host's own (no mirror to compare).
 add_library(charnn_gpu_skip STATIC ${CMAKE_CURRENT_LIST_DIR}/gpu_skip.c)
-target_include_directories(charnn_gpu_skip PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_include_directories(charnn_gpu_skip PUBLIC ${CMAKE_CURRENT_LIST_DIR}
+  ${CMAKE_CURRENT_LIST_DIR}/../common)
 target_link_libraries(charnn_gpu_skip PUBLIC charnn_core)
 add_executable(test_gpu_parity ${CMAKE_CURRENT_LIST_DIR}/test_parity.c)
 target_link_libraries(test_gpu_parity PRIVATE charnn_gpu_skip charnn_core ${MATH_LIBRARY})

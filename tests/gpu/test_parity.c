@@ -6,6 +6,7 @@
 #include "gpu_skip.h"
 #include "model.h"
 #include "optim.h"
+#include "rel_norm.h"
 #include "rng.h"
 #include "sampler.h"
 
@@ -106,18 +107,6 @@ static void report(int ok, const char *fmt, const char *what, double err)
     printf("FAIL %s: ", what);
     printf(fmt, err);
     printf("\n");
-}
-
-/* ||got - want|| / ||want|| <= tol */
-static double rel_norm(const float *got, const float *want, size_t n)
-{
-    double d2 = 0, w2 = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)got[i] - want[i];
-        d2 += d * d;
-        w2 += (double)want[i] * want[i];
-    }
-    return w2 > 0 ? sqrt(d2 / w2) : sqrt(d2);
 }
 
 static void expect_rel_norm(const char *what, const float *got, const float *want, size_t n,

@@ -17,6 +17,7 @@
 #include "gpu_skip.h"
 #include "model.h"
 #include "optim.h"
+#include "rel_norm.h"
 #include "rng.h"
 
 #include <math.h>
@@ -66,13 +67,7 @@ static real *from_gpu(const real *d, size_t n)
 static void expect(const char *what, const real *dev, const real *want, size_t n, double tol)
 {
     real *got = from_gpu(dev, n);
-    double d2 = 0, w2 = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)got[i] - want[i];
-        d2 += d * d;
-        w2 += (double)want[i] * want[i];
-    }
-    double e = w2 > 0 ? sqrt(d2 / w2) : sqrt(d2);
+    double e = rel_norm(got, want, n);
     check(e <= tol, what, isnan(e) ? INFINITY : e);
     free(got);
 }

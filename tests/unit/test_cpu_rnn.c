@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "cell_math.h"
 #include "cpu_gemm.h"
+#include "rel_norm.h"
 #include "rng.h"
 
 enum { M = 5, B = 3 };
@@ -157,13 +158,7 @@ static void reference_bwd(window *w, real *dh_rec, real *dc)
 
 static void expect_near(const real *got, const real *want, size_t n, const char *what)
 {
-    double d2 = 0, w2 = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)got[i] - want[i];
-        d2 += d * d;
-        w2 += (double)want[i] * want[i];
-    }
-    double rel = w2 > 0 ? sqrt(d2 / w2) : sqrt(d2);
+    double rel = rel_norm(got, want, n);
     if (!(rel <= 2e-5))
         fail_msg("%s: relative error %.3g", what, rel);
 }
