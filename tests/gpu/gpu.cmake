@@ -3,7 +3,8 @@ add_library(charnn_gpu_skip STATIC ${CMAKE_CURRENT_LIST_DIR}/gpu_skip.c)
 target_include_directories(charnn_gpu_skip PUBLIC ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_CURRENT_LIST_DIR}/../common)
 target_link_libraries(charnn_gpu_skip PUBLIC charnn_core)
-add_executable(test_gpu_parity ${CMAKE_CURRENT_LIST_DIR}/test_parity.c)
+add_executable(test_gpu_parity ${CMAKE_CURRENT_LIST_DIR}/test_parity.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_parity_model.c ${CMAKE_CURRENT_LIST_DIR}/parity_util.c)
 target_link_libraries(test_gpu_parity PRIVATE charnn_gpu_skip charnn_core ${MATH_LIBRARY})
 add_test(NAME gpu.parity COMMAND test_gpu_parity)
 set_tests_properties(gpu.parity PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 900)

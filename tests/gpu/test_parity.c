@@ -1,11 +1,13 @@
 /* test_parity.c — the CUDA backend against the CPU backend: every primitive on awkward sizes (the
- * recurrence over whole windows), then whole model passes and 20 Adam steps; exits 77 when there is
- * no GPU, 1 when the driver fails or under CHARNN_REQUIRE_GPU=1 (gpu_skip.h). */
+ * recurrence over whole windows), then whole model passes and 20 Adam steps (test_parity_model.c);
+ * exits 77 when there is no GPU, 1 when the driver fails or under CHARNN_REQUIRE_GPU=1
+ * (gpu_skip.h). The helpers: parity_util.h. */
 #include "backend.h"
 #include "backend_cuda.h"
 #include "gpu_skip.h"
 #include "model.h"
 #include "optim.h"
+#include "parity_util.h"
 #include "rel_norm.h"
 #include "rng.h"
 #include "sampler.h"
@@ -15,154 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const backend *cpu, *gpu;
-static int failures, checks;
-static uint32_t draw_no; /* a new random stream for every fill */
-
-/* ---- helpers ---- */
-
-static void *xalloc(size_t bytes)
-{
-    void *p = calloc(1, bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "out of host memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-/* x[i] uniform in [lo, hi) */
-static void fill(float *x, size_t n, double lo, double hi)
-{
-    uint32_t a = draw_no++;
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(lo + (hi - lo) * rng_uniform(2024, 77, a, 0, (uint32_t)i));
-}
-
-static float *rand_host(size_t n, double lo, double hi)
-{
-    float *x = xalloc(n * sizeof *x);
-    fill(x, n, lo, hi);
-    return x;
-}
-
-static void fill_ids(int32_t *x, size_t n, size_t v)
-{
-    uint32_t a = draw_no++;
-    for (size_t i = 0; i < n; i++)
-        x[i] = (int32_t)(rng_bits(2024, 78, a, 0, (uint32_t)i) % v);
-}
-
-/* The same contents on both backends: .c (host memory, CPU backend), .g (device). */
-typedef struct {
-    float *c, *g;
-    size_t n;
-} pair;
-
-static pair pair_from(const float *host, size_t n)
-{
-    pair p = {cpu->alloc(cpu, n * sizeof(float), "cpu"), gpu->alloc(gpu, n * sizeof(float), "gpu"),
-              n};
-    if (host) {
-        memcpy(p.c, host, n * sizeof(float));
-        gpu->upload(gpu, p.g, host, n * sizeof(float));
-    }
-    return p;
-}
-
-static pair pair_rand(size_t n, double lo, double hi)
-{
-    float *h = rand_host(n, lo, hi);
-    pair p = pair_from(h, n);
-    free(h);
-    return p;
-}
-
-static void pair_free(pair p)
-{
-    cpu->free(cpu, p.c);
-    gpu->free(gpu, p.g);
-}
-
-static int32_t *ids_on_gpu(const int32_t *host, size_t n)
-{
-    int32_t *d = gpu->alloc(gpu, n * sizeof *d, "gpu ids");
-    gpu->upload(gpu, d, host, n * sizeof *d);
-    return d;
-}
-
-static float *fetch(const float *dev, size_t n)
-{
-    float *h = xalloc(n * sizeof *h);
-    gpu->download(gpu, h, dev, n * sizeof *h);
-    return h;
-}
-
-static void report(int ok, const char *fmt, const char *what, double err)
-{
-    checks++;
-    if (ok)
-        return;
-    failures++;
-    printf("FAIL %s: ", what);
-    printf(fmt, err);
-    printf("\n");
-}
-
-static void expect_rel_norm(const char *what, const float *got, const float *want, size_t n,
-                            double tol)
-{
-    double e = rel_norm(got, want, n);
-    report(e <= tol, "relative norm error %.3g", what, e);
-}
-
-/* every |got - want| <= atol + rtol |want|; reports the worst excess */
-static void expect_close(const char *what, const float *got, const float *want, size_t n,
-                         double atol, double rtol)
-{
-    double worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - want[i]);
-        double r = isnan(d) ? INFINITY : d / (atol + rtol * fabs((double)want[i]));
-        worst = r > worst ? r : worst;
-    }
-    report(worst <= 1.0, "error %.3g x the tolerance", what, worst);
-}
-
-static void expect_same(const char *what, const float *got, const float *want, size_t n)
-{
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += memcmp(got + i, want + i, sizeof *got) != 0;
-    report(bad == 0, "%g elements differ", what, (double)bad);
-}
-
-/* device buffer p.g against host buffer p.c */
-static void pair_close(const char *what, pair p, double atol, double rtol)
-{
-    float *h = fetch(p.g, p.n);
-    expect_close(what, h, p.c, p.n, atol, rtol);
-    free(h);
-}
-
-static void pair_rel(const char *what, pair p, double tol)
-{
-    float *h = fetch(p.g, p.n);
-    expect_rel_norm(what, h, p.c, p.n, tol);
-    free(h);
-}
-
-static void pair_same(const char *what, pair p)
-{
-    float *h = fetch(p.g, p.n);
-    expect_same(what, h, p.c, p.n);
-    free(h);
-}
-
 static const size_t ROWS[] = {1, 3, 100};
 static const size_t HIDDEN[] = {1, 37, 512};
 static const size_t VOCAB[] = {83, 4447};
-#define COUNT(a) (sizeof(a) / sizeof *(a))
 
 /* ---- memory ---- */
 
@@ -608,120 +465,6 @@ static void test_sample(void)
         }
         sample_case(v, 5, 1.0, 1);
     }
-}
-
-/* ---- the whole model ---- */
-
-typedef struct {
-    size_t vocab, hidden, layers, rows, seq;
-} model_size;
-
-static void random_window(int32_t *x, int32_t *y, size_t n, size_t v)
-{
-    fill_ids(x, n, v);
-    fill_ids(y, n, v);
-}
-
-/* every tensor of the GPU buffer against the CPU one */
-static double compare_tensors(const char *cell, const char *kind, const model *mc,
-                              const float *cpu_buf, const float *gpu_dev, double tol)
-{
-    const param_layout *p = &mc->layout;
-    float *h = fetch(gpu_dev, p->n_params);
-    double worst = 0;
-    for (size_t t = 0; t < p->n_tensors; t++) {
-        const param_tensor *pt = &p->tensors[t];
-        char what[96];
-        snprintf(what, sizeof what, "model %s %s %s", cell, kind, pt->name);
-        double e = rel_norm(h + pt->offset, cpu_buf + pt->offset, pt->size);
-        report(e <= tol, "relative norm error %.3g", what, e);
-        worst = fmax(worst, e);
-    }
-    free(h);
-    return worst;
-}
-
-typedef struct {
-    model m;
-    model_work w;
-    optim o;
-} trainee;
-
-static void trainee_init(trainee *t, const backend *be, cell_kind cell, const model_size *s)
-{
-    model_init(&t->m, be, cell, s->vocab, s->hidden, s->layers);
-    model_init_params(&t->m, 42);
-    model_work_init(&t->w, &t->m, s->rows, s->seq, 1);
-    optim_init(&t->o, be, t->m.layout.n_params, 2e-3, 5.0);
-}
-
-static void trainee_free(trainee *t)
-{
-    optim_free(&t->o);
-    model_work_free(&t->w, &t->m);
-    model_free(&t->m);
-}
-
-/* One training step on both; the first one's loss and gradients compared. */
-static void model_step(trainee *c, trainee *g, const model_size *s, uint32_t step,
-                       int32_t *x, int32_t *y, int compare)
-{
-    size_t steps = step % 3 == 2 ? s->seq - 2 : s->seq; /* partial windows too */
-    random_window(x, y, steps * s->rows, s->vocab);
-    model_pass pass = {.dropout = 0.5, .seed = 99, .step = step, .row0 = 5,
-                       .grad_scale = 1.0 / (double)(steps * s->rows)};
-    /* the trainer's step: loss, norm, clip and finite check on the device,
-     * one read-back (optim_finish) and no other wait on the GPU */
-    double lc, lg, nc, ng;
-    pass.loss_out = optim_loss_slot(&c->o);
-    model_run(&c->m, &c->w, steps, x, y, &pass);
-    optim_queue(&c->o, c->m.params, c->m.grads);
-    nc = optim_finish(&c->o, &lc);
-    pass.loss_out = optim_loss_slot(&g->o);
-    size_t waits = backend_cuda_host_waits(gpu);
-    model_run(&g->m, &g->w, steps, x, y, &pass);
-    optim_queue(&g->o, g->m.params, g->m.grads);
-    ng = optim_finish(&g->o, &lg);
-    waits = backend_cuda_host_waits(gpu) - waits;
-    const char *name = cell_name(c->m.layout.cell);
-    char what[96];
-    snprintf(what, sizeof what, "model %s step %u: host waits", name, step);
-    if (step > 0) /* step 0 grows the scratch and the staging ring */
-        report(waits == 1, "%g waits for the GPU (want 1: the read-back)", what, (double)waits);
-    snprintf(what, sizeof what, "model %s step %u gradient norm", name, step);
-    report(fabs(ng - nc) <= 1e-4 * nc, "relative error %.3g", what, fabs(ng - nc) / nc);
-    if (!compare)
-        return;
-    snprintf(what, sizeof what, "model %s step %u loss", name, step);
-    report(fabs(lg - lc) <= 1e-5 * fabs(lc), "relative error %.3g", what,
-           fabs(lg - lc) / fabs(lc));
-    compare_tensors(name, "gradient", &c->m, c->m.grads, g->m.grads, 1e-4);
-}
-
-static void model_case(cell_kind cell, const model_size *s)
-{
-    trainee c, g;
-    trainee_init(&c, cpu, cell, s);
-    trainee_init(&g, gpu, cell, s);
-    int32_t *x = xalloc(s->seq * s->rows * sizeof *x), *y = xalloc(s->seq * s->rows * sizeof *y);
-    for (uint32_t step = 0; step < 20; step++)
-        model_step(&c, &g, s, step, x, y, step == 0 || step == 1);
-    double e = compare_tensors(cell_name(cell), "weights after 20 steps", &c.m, c.m.params,
-                               g.m.params, 1e-4);
-    printf("model %s V=%zu H=%zu L=%zu B=%zu M=%zu: worst weight error %.3g after 20 steps\n",
-           cell_name(cell), s->vocab, s->hidden, s->layers, s->rows, s->seq, e);
-    free(x);
-    free(y);
-    trainee_free(&c);
-    trainee_free(&g);
-}
-
-static void test_model(void)
-{
-    const model_size sizes[] = {{83, 37, 2, 3, 7}, {4447, 128, 2, 100, 10}};
-    for (size_t s = 0; s < COUNT(sizes); s++)
-        for (int c = 0; c < 3; c++)
-            model_case((cell_kind)c, &sizes[s]);
 }
 
 /* test_parity [--only NAME,NAME...]: all the tests, or the named ones
