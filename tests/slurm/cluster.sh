@@ -343,15 +343,6 @@ slurm_wait_requeued() {
     slurm_wait_job "$1" "RUNNING|COMPLETING|COMPLETED" $((SLURM_REQUEUE_HOLD + 120))
 }
 
-# The PIDs of the cluster's slurmstepd processes of job ID.
-slurm_job_stepds() {
-    local pid
-    for pid in $(slurm_marked_pids); do
-        grep -qF "slurmstepd: [$1." "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
-    done
-    return 0
-}
-
 slurm_submit_cpu() {
     local name=$1
     shift
