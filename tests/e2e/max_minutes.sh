@@ -22,8 +22,8 @@ took=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9
 cat out.txt
 step=$(sed -n 's/^--max-minutes 0.2: ending at step \([0-9]*\) (of 100000)$/\1/p' out.txt)
 [ -n "$step" ] || fail "no line saying where the time limit ended the run"
-grep -q "^done: step $step, checkpoint r/ckpt-0*$step.h5$" out.txt || fail "no final checkpoint at step $step"
-ckpt=$(ls r/ckpt-*"$step".h5)
+ckpt=$(sed -n "s|^done: step $step, checkpoint \(r/ckpt-0*$step\.h5\)$|\1|p" out.txt)
+[ -n "$ckpt" ] || fail "no final checkpoint at step $step"
 work=$(awk -v a="$t0" -v b="$(stat -c %.9Y "$ckpt")" 'BEGIN { printf "%.2f", b - a / 1e9 }')
 budget=$(awk -v m=$limit 'BEGIN { print m * 60 }')
 within() { awk -v t="$1" -v b="$budget" 'BEGIN { exit !(t >= 0.85 * b && t <= 1.15 * b) }'; }
