@@ -95,11 +95,12 @@ void report(int ok, const char *fmt, const char *what, double err)
     printf("\n");
 }
 
-void expect_rel_norm(const char *what, const float *got, const float *want, size_t n,
-                            double tol)
+double expect_rel_norm(const char *what, const float *got, const float *want, size_t n,
+                       double tol)
 {
     double e = rel_norm(got, want, n);
     report(e <= tol, "relative norm error %.3g", what, e);
+    return e;
 }
 
 /* every |got - want| <= atol + rtol |want|; reports the worst excess */

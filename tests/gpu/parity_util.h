@@ -39,7 +39,9 @@ float *fetch(const float *dev, size_t n);
 
 /* counts a check; prints "FAIL what: " fmt(err) when !ok */
 void report(int ok, const char *fmt, const char *what, double err);
-void expect_rel_norm(const char *what, const float *got, const float *want, size_t n, double tol);
+/* ||got - want|| / ||want|| <= tol; returns that error */
+double expect_rel_norm(const char *what, const float *got, const float *want, size_t n,
+                       double tol);
 /* every |got - want| <= atol + rtol |want| */
 void expect_close(const char *what, const float *got, const float *want, size_t n, double atol,
                   double rtol);
