@@ -13,9 +13,17 @@
 #include <string.h>
 
 /* the blocked product's blocks: KC rows of B a block (a panel of KC x 32
- * floats fills half an L1), MC rows of A a block (in L2) */
+ * floats fills half an L1), MC rows of A a block (in L2), and within a
+ * block of A, NC columns of C at a time (a multiple of every tile's nr):
+ * each micro-panel of A runs across the NC columns' panels (in L2) before
+ * the next, so C is walked along its rows, where the hardware prefetches
+ * it, instead of down its columns (one cold line per row: 1.2x faster on
+ * a 10000 x 2048 x 512 product) */
 #ifndef GEMM_KC
 #define GEMM_KC 256
+#endif
+#ifndef GEMM_NC
+#define GEMM_NC 256
 #endif
 #ifndef GEMM_MC
 #define GEMM_MC 192
@@ -77,8 +85,8 @@ void cpu_gemm_packed(const cpu_gemm_kernel *kern, size_t m, size_t n, size_t k, 
 }
 
 /* rows [i0, i0 + mc) x k-block [q0, q0 + kc) of A into micro-panels of mr
- * rows, each kc columns of mr (the rows past m zero); each source row or
- * column read in order */
+ * rows, each kc columns of mr (the rows past m zero); written in order
+ * (the mr source rows, or the source columns, read side by side) */
 static void pack_a(const cpu_gemm_kernel *kern, const real *a, size_t lda, int trans, size_t i0,
                    size_t mc, size_t q0, size_t kc, real *ap)
 {
@@ -91,12 +99,12 @@ static void pack_a(const cpu_gemm_kernel *kern, const real *a, size_t lda, int t
                 for (size_t i = 0; i < h; i++)
                     ap[q * mr + i] = src[i];
             }
-        else
-            for (size_t i = 0; i < h; i++) {
-                const real *src = a + (i0 + r0 + i) * lda + q0;
-                for (size_t q = 0; q < kc; q++)
-                    ap[q * mr + i] = src[q];
-            }
+        else {
+            const real *src = a + (i0 + r0) * lda + q0;
+            for (size_t q = 0; q < kc; q++)
+                for (size_t i = 0; i < h; i++)
+                    ap[q * mr + i] = src[i * lda + q];
+        }
         for (size_t i = h; i < mr; i++)
             for (size_t q = 0; q < kc; q++)
                 ap[q * mr + i] = 0;
@@ -129,16 +137,20 @@ static void scale_c(size_t m, size_t n, real beta, real *c, size_t ldc)
 
 /* one MC block of rows [i0, i0 + mc) x columns [j0, j1) (whole panels but
  * for n) for the k-block at q0 against B's packed block bp (kc rows of
- * every panel), A's block packed at ap (by the caller) */
+ * every panel), A's block packed at ap (by the caller); NC columns at a
+ * time, micro-panel by micro-panel of A */
 static void block_rows(const cpu_gemm_kernel *kern, size_t j0, size_t j1, size_t n, size_t i0,
                        size_t mc, size_t kc, const real *bp, const real *ap, real *c, size_t ldc,
                        int acc)
 {
     size_t mr = kern->mr, nr = kern->nr;
-    for (; j0 < j1; j0 += nr)
+    for (size_t g0 = j0; g0 < j1; g0 += GEMM_NC) {
+        size_t g1 = g0 + GEMM_NC < j1 ? g0 + GEMM_NC : j1;
         for (size_t r0 = 0; r0 < mc; r0 += mr)
-            kern->tile(kc, ap + r0 * kc, 1, mr, bp + j0 * kc, c + (i0 + r0) * ldc + j0, ldc,
-                       mc - r0 < mr ? mc - r0 : mr, n - j0 < nr ? n - j0 : nr, acc);
+            for (size_t j = g0; j < g1; j += nr)
+                kern->tile(kc, ap + r0 * kc, 1, mr, bp + j * kc, c + (i0 + r0) * ldc + j, ldc,
+                           mc - r0 < mr ? mc - r0 : mr, n - j < nr ? n - j : nr, acc);
+    }
 }
 
 void cpu_gemm_blocked(const cpu_gemm_kernel *kern, int trans_a, int trans_b, size_t m, size_t n,

@@ -269,7 +269,8 @@ static void check_gemm(const cpu_gemm_kernel *kern, int ta, int tb, size_t m, si
 static void test_gemm_every_isa(void **state)
 {
     (void)state;
-    const size_t dims[][3] = {{1, 1, 1}, {13, 37, 5}, {25, 33, 300}, {200, 70, 520}, {7, 129, 64}};
+    const size_t dims[][3] = {{1, 1, 1},     {13, 37, 5}, {25, 33, 300},
+                              {200, 70, 520}, {7, 129, 64}, {29, 555, 40}}; /* 555: 3 NC groups */
     const real scal[][2] = {{1, 0}, {1, 1}, {(real)0.5, (real)-0.75}};
     const char *forced = getenv("CHARNN_CPU_ISA"); /* then that one alone */
     for (int isa = 0; isa < CPU_ISA_COUNT; isa++) {
