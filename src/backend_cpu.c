@@ -98,6 +98,7 @@ void cpu_gemm(const backend *be, int trans_a, int trans_b, size_t m, size_t n, s
 
 static void cpu_fill_rows(const backend *be, real *out, const real *bias, size_t rows, size_t cols)
 {
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < rows; i++)
         memcpy(out + i * cols, bias, cols * sizeof *out);
 }
@@ -129,14 +130,21 @@ static void cpu_embed_fwd(const backend *be, real *out, const real *w, const int
     }
 }
 
+/* dw's rows in blocks of 64 across the threads; each element's additions
+ * in position order (the same sums for every thread count) */
 static void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t *idx,
                           size_t n, size_t g, size_t v)
 {
-    for (size_t p = 0; p < n; p++) {
-        const real *d = dout + p * g;
-        real *col = dw + idx[p];
-        for (size_t j = 0; j < g; j++)
-            col[j * v] += d[j];
+    size_t blocks = (g + 63) / 64;
+#pragma omp parallel for schedule(static)
+    for (size_t blk = 0; blk < blocks; blk++) {
+        size_t j0 = blk * 64, j1 = j0 + 64 < g ? j0 + 64 : g;
+        for (size_t p = 0; p < n; p++) {
+            const real *d = dout + p * g;
+            real *col = dw + idx[p];
+            for (size_t j = j0; j < j1; j++)
+                col[j * v] += d[j];
+        }
     }
 }
 
