@@ -12,21 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the blocked product's blocks: KC rows of B a block (a panel of KC x 32
- * floats fills half an L1), MC rows of A a block (in L2), and within a
- * block of A, NC columns of C at a time (a multiple of every tile's nr):
- * each micro-panel of A runs across the NC columns' panels (in L2) before
- * the next, so C is walked along its rows, where the hardware prefetches
- * it, instead of down its columns (one cold line per row: 1.2x faster on
- * a 10000 x 2048 x 512 product) */
+/* The blocked product's blocks (measured on 10000 x 2048 x 512, 10000 x
+ * 512 x 2048 and 2048 x 512 x 10000, a training step's products):
+ * - KC rows of B a block: 512 loads each C tile half as often as 256 and
+ *   was faster on all three, though a 512 x 32 panel is more than an L1;
+ * - MC rows of A a block (in L2);
+ * - NC columns of C at a time within a block of A (a multiple of every
+ *   tile's nr): each micro-panel of A runs across the NC columns' panels
+ *   (in L2) before the next, so C is walked along its rows, where the
+ *   hardware prefetches it, not down its columns (a cold line a row);
+ * - PACK_AHEAD: packing A transposed, the source row that far ahead is
+ *   prefetched (each row is another page: the hardware does not). */
 #ifndef GEMM_KC
-#define GEMM_KC 256
+#define GEMM_KC 512
+#endif
+#ifndef GEMM_MC
+#define GEMM_MC 192
 #endif
 #ifndef GEMM_NC
 #define GEMM_NC 256
 #endif
-#ifndef GEMM_MC
-#define GEMM_MC 192
+#ifndef PACK_AHEAD
+#define PACK_AHEAD 4
 #endif
 
 const cpu_gemm_kernel *cpu_gemm_kernel_of(cpu_isa isa)
@@ -85,30 +92,41 @@ void cpu_gemm_packed(const cpu_gemm_kernel *kern, size_t m, size_t n, size_t k, 
 }
 
 /* rows [i0, i0 + mc) x k-block [q0, q0 + kc) of A into micro-panels of mr
- * rows, each kc columns of mr (the rows past m zero); written in order
- * (the mr source rows, or the source columns, read side by side) */
+ * rows, each kc columns of mr (the rows past m zero). A transposed: each
+ * source row (one q) read once, in order, into every micro-panel; else
+ * micro-panel by micro-panel, its mr source rows read side by side. Either
+ * way every source row is a run of addresses (one page, not one per q). */
 static void pack_a(const cpu_gemm_kernel *kern, const real *a, size_t lda, int trans, size_t i0,
                    size_t mc, size_t q0, size_t kc, real *ap)
 {
     size_t mr = kern->mr;
-    for (size_t r0 = 0; r0 < mc; r0 += mr, ap += mr * kc) {
-        size_t h = mc - r0 < mr ? mc - r0 : mr;
-        if (trans)
-            for (size_t q = 0; q < kc; q++) {
-                const real *src = a + (q0 + q) * lda + i0 + r0;
+    if (trans)
+        for (size_t q = 0; q < kc; q++) {
+            const real *src = a + (q0 + q) * lda + i0;
+            if (q + PACK_AHEAD < kc)
+                for (size_t b = 0; b < mc; b += 64 / sizeof(real))
+                    __builtin_prefetch(src + PACK_AHEAD * lda + b, 0, 3);
+            for (size_t r0 = 0; r0 < mc; r0 += mr) {
+                size_t h = mc - r0 < mr ? mc - r0 : mr;
+                real *dst = ap + r0 * kc + q * mr;
                 for (size_t i = 0; i < h; i++)
-                    ap[q * mr + i] = src[i];
+                    dst[i] = src[r0 + i];
             }
-        else {
+        }
+    else
+        for (size_t r0 = 0; r0 < mc; r0 += mr) {
+            size_t h = mc - r0 < mr ? mc - r0 : mr;
             const real *src = a + (i0 + r0) * lda + q0;
+            real *dst = ap + r0 * kc;
             for (size_t q = 0; q < kc; q++)
                 for (size_t i = 0; i < h; i++)
-                    ap[q * mr + i] = src[i * lda + q];
+                    dst[q * mr + i] = src[i * lda + q];
         }
-        for (size_t i = h; i < mr; i++)
-            for (size_t q = 0; q < kc; q++)
-                ap[q * mr + i] = 0;
-    }
+    size_t tail = mc % mr; /* the last micro-panel's rows past mc */
+    if (tail)
+        for (size_t q = 0; q < kc; q++)
+            for (size_t i = tail; i < mr; i++)
+                ap[(mc - tail) * kc + q * mr + i] = 0;
 }
 
 /* the blocked product's buffers: B's block of panels (shared), A's blocks
