@@ -130,15 +130,21 @@ static void cpu_embed_fwd(const backend *be, real *out, const real *w, const int
     }
 }
 
-/* dw's rows in blocks of 64 across the threads; each element's additions
- * in position order (the same sums for every thread count) */
+/* dw's rows split across the threads, one run each (so each thread reads
+ * its part of every row of dout once); each element's additions in
+ * position order (the same sums for every thread count) */
 static void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t *idx,
                           size_t n, size_t g, size_t v)
 {
-    size_t blocks = (g + 63) / 64;
-#pragma omp parallel for schedule(static)
-    for (size_t blk = 0; blk < blocks; blk++) {
-        size_t j0 = blk * 64, j1 = j0 + 64 < g ? j0 + 64 : g;
+#pragma omp parallel
+    {
+        size_t t = 0, nt = 1;
+#ifdef _OPENMP
+        t = (size_t)omp_get_thread_num();
+        nt = (size_t)omp_get_num_threads();
+#endif
+        size_t per = (g + nt - 1) / nt, j0 = t * per < g ? t * per : g;
+        size_t j1 = j0 + per < g ? j0 + per : g;
         for (size_t p = 0; p < n; p++) {
             const real *d = dout + p * g;
             real *col = dw + idx[p];
