@@ -182,19 +182,23 @@ static void cpu_dropout(const backend *be, real *out, const real *in, size_t m, 
     }
 }
 
-static double xent_row(real *z, int32_t target, size_t v, real grad_scale)
+/* one row; e: v doubles of scratch, where each xent_exp is kept between
+ * the sum and the gradient (one exp an element, not two) */
+static double xent_row(real *z, int32_t target, size_t v, real grad_scale, double *e)
 {
     real mx = z[0];
     for (size_t j = 1; j < v; j++)
         mx = z[j] > mx ? z[j] : mx;
     double sum = 0;
-    for (size_t j = 0; j < v; j++)
-        sum += xent_exp(z[j], mx);
+    for (size_t j = 0; j < v; j++) {
+        e[j] = xent_exp(z[j], mx);
+        sum += e[j];
+    }
     double loss = xent_loss(sum, z[target], mx);
     if (grad_scale != 0) {
         double inv = 1.0 / sum;
         for (size_t j = 0; j < v; j++)
-            z[j] = xent_grad(z[j], mx, inv, grad_scale);
+            z[j] = xent_grad_of(e[j], inv, grad_scale);
         z[target] -= grad_scale;
     }
     return loss;
@@ -202,21 +206,48 @@ static double xent_row(real *z, int32_t target, size_t v, real grad_scale)
 
 /* The rows' losses are summed in XENT_PARTS runs of consecutive rows (a
  * split fixed by n alone), each in row order, then the runs in order: the
- * same bits for every thread count, and nothing allocated. */
+ * same bits for every thread count. */
 enum { XENT_PARTS = 64 };
+
+/* xent_row's scratch: v doubles a thread (grown, never shrunk) */
+static double *xent_scratch(size_t doubles)
+{
+    static double *buf;
+    static size_t have;
+    if (doubles > have) {
+        free(buf);
+        buf = xmalloc(doubles * sizeof *buf, "softmax scratch");
+        have = doubles;
+    }
+    return buf;
+}
 
 static void cpu_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,
                      real grad_scale, double *loss)
 {
     double part[XENT_PARTS];
     size_t per = (n + XENT_PARTS - 1) / XENT_PARTS;
-#pragma omp parallel for schedule(static)
-    for (size_t q = 0; q < XENT_PARTS; q++) {
-        size_t i0 = q * per < n ? q * per : n, i1 = i0 + per < n ? i0 + per : n;
-        double s = 0;
-        for (size_t i = i0; i < i1; i++)
-            s += xent_row(logits + i * v, targets[i], v, grad_scale);
-        part[q] = s;
+#ifdef _OPENMP
+    size_t nt = (size_t)omp_get_max_threads();
+#else
+    size_t nt = 1;
+#endif
+    double *scratch = xent_scratch(nt * v);
+#pragma omp parallel num_threads(nt)
+    {
+#ifdef _OPENMP
+        double *e = scratch + (size_t)omp_get_thread_num() * v;
+#else
+        double *e = scratch;
+#endif
+#pragma omp for schedule(static)
+        for (size_t q = 0; q < XENT_PARTS; q++) {
+            size_t i0 = q * per < n ? q * per : n, i1 = i0 + per < n ? i0 + per : n;
+            double s = 0;
+            for (size_t i = i0; i < i1; i++)
+                s += xent_row(logits + i * v, targets[i], v, grad_scale, e);
+            part[q] = s;
+        }
     }
     double total = 0;
     for (size_t q = 0; q < XENT_PARTS; q++)

@@ -25,15 +25,22 @@ XENT_FN double xent_loss(double sum, real z_target, real mx)
     return log(sum) - (double)(z_target - mx);
 }
 
-/* softmax(z) * grad_scale (inv = 1 / sum), rounded: never fused with the
- * subtraction of grad_scale at the target that follows */
-XENT_FN real xent_grad(real z, real mx, double inv, real grad_scale)
+/* softmax * grad_scale from the element's xent_exp e (inv = 1 / sum),
+ * rounded: never fused with the subtraction of grad_scale at the target
+ * that follows */
+XENT_FN real xent_grad_of(double e, double inv, real grad_scale)
 {
 #ifdef __CUDA_ARCH__
-    return __fmul_rn((float)(xent_exp(z, mx) * inv), grad_scale);
+    return __fmul_rn((float)(e * inv), grad_scale);
 #else
-    return (real)(xent_exp(z, mx) * inv) * grad_scale;
+    return (real)(e * inv) * grad_scale;
 #endif
+}
+
+/* the same from the logit z and the row's max */
+XENT_FN real xent_grad(real z, real mx, double inv, real grad_scale)
+{
+    return xent_grad_of(xent_exp(z, mx), inv, grad_scale);
 }
 
 #endif
