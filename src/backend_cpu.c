@@ -6,6 +6,7 @@
 
 #include "adam_math.h"
 #include "blas_threads.h"
+#include "cpu_clones.h"
 #include "cpu_gemm.h"
 #include "error.h"
 #include "rng.h"
@@ -182,18 +183,21 @@ static void cpu_dropout(const backend *be, real *out, const real *in, size_t m, 
     }
 }
 
-/* one row; e: v doubles of scratch, where each xent_exp is kept between
- * the sum and the gradient (one exp an element, not two) */
-static double xent_row(real *z, int32_t target, size_t v, real grad_scale, double *e)
+/* One row; e: v doubles of scratch, where each xent_exp is kept between
+ * the sum and the gradient (one exp an element, not two). The exps and
+ * the gradient are loops the compiler vectorises (xent_math.h's host exp),
+ * the sum runs in element order; one copy per ISA (xent_row_of). */
+static inline __attribute__((always_inline)) double
+xent_row_body(real *z, int32_t target, size_t v, real grad_scale, double *e)
 {
     real mx = z[0];
     for (size_t j = 1; j < v; j++)
         mx = z[j] > mx ? z[j] : mx;
-    double sum = 0;
-    for (size_t j = 0; j < v; j++) {
+    for (size_t j = 0; j < v; j++)
         e[j] = xent_exp(z[j], mx);
+    double sum = 0;
+    for (size_t j = 0; j < v; j++)
         sum += e[j];
-    }
     double loss = xent_loss(sum, z[target], mx);
     if (grad_scale != 0) {
         double inv = 1.0 / sum;
@@ -203,6 +207,23 @@ static double xent_row(real *z, int32_t target, size_t v, real grad_scale, doubl
     }
     return loss;
 }
+
+typedef double (*xent_row_fn)(real *z, int32_t target, size_t v, real grad_scale, double *e);
+#define XENT_ROW_COPY(isa, attr)                                                                   \
+    attr static double xent_row_##isa(real *z, int32_t target, size_t v, real grad_scale,          \
+                                      double *e)                                                   \
+    {                                                                                              \
+        return xent_row_body(z, target, v, grad_scale, e);                                         \
+    }
+XENT_ROW_COPY(baseline, )
+XENT_ROW_COPY(avx2, CPU_TARGET_AVX2)
+XENT_ROW_COPY(avx512, CPU_TARGET_AVX512)
+
+static const xent_row_fn xent_row_of[CPU_ISA_COUNT] = {
+    [CPU_ISA_BASELINE] = xent_row_baseline,
+    [CPU_ISA_AVX2] = xent_row_avx2,
+    [CPU_ISA_AVX512] = xent_row_avx512,
+};
 
 /* The rows' losses are summed in XENT_PARTS runs of consecutive rows (a
  * split fixed by n alone), each in row order, then the runs in order: the
@@ -233,6 +254,7 @@ static void cpu_xent(const backend *be, real *logits, const int32_t *targets, si
     size_t nt = 1;
 #endif
     double *scratch = xent_scratch(nt * v);
+    xent_row_fn xent_row = xent_row_of[cpu_isa_current()];
 #pragma omp parallel num_threads(nt)
     {
 #ifdef _OPENMP
