@@ -104,13 +104,28 @@ static void cpu_fill_rows(const backend *be, real *out, const real *bias, size_t
         memcpy(out + i * cols, bias, cols * sizeof *out);
 }
 
-/* columns in blocks of 64 across the threads; each column summed in row order */
+/* [*j0, *j1): this thread's run of n columns (all of them outside a
+ * parallel region) */
+static void thread_run(size_t n, size_t *j0, size_t *j1)
+{
+    size_t t = 0, nt = 1;
+#ifdef _OPENMP
+    t = (size_t)omp_get_thread_num();
+    nt = (size_t)omp_get_num_threads();
+#endif
+    size_t per = (n + nt - 1) / nt;
+    *j0 = t * per < n ? t * per : n;
+    *j1 = *j0 + per < n ? *j0 + per : n;
+}
+
+/* one run of columns a thread (each row read once, in order); each column
+ * summed in row order */
 void cpu_sum_rows(const backend *be, real *out, const real *in, size_t rows, size_t cols)
 {
-    size_t blocks = (cols + 63) / 64;
-#pragma omp parallel for schedule(static)
-    for (size_t blk = 0; blk < blocks; blk++) {
-        size_t j0 = blk * 64, j1 = j0 + 64 < cols ? j0 + 64 : cols;
+#pragma omp parallel
+    {
+        size_t j0, j1;
+        thread_run(cols, &j0, &j1);
         for (size_t i = 0; i < rows; i++) {
             const real *row = in + i * cols;
             for (size_t j = j0; j < j1; j++)
@@ -139,13 +154,8 @@ static void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const i
 {
 #pragma omp parallel
     {
-        size_t t = 0, nt = 1;
-#ifdef _OPENMP
-        t = (size_t)omp_get_thread_num();
-        nt = (size_t)omp_get_num_threads();
-#endif
-        size_t per = (g + nt - 1) / nt, j0 = t * per < g ? t * per : g;
-        size_t j1 = j0 + per < g ? j0 + per : g;
+        size_t j0, j1;
+        thread_run(g, &j0, &j1);
         for (size_t p = 0; p < n; p++) {
             const real *d = dout + p * g;
             real *col = dw + idx[p];
@@ -277,11 +287,38 @@ static void cpu_xent(const backend *be, real *logits, const int32_t *targets, si
     *loss = total;
 }
 
+/* x split in SUMSQ_PARTS runs (fixed by n alone), each summed in SUMSQ_LANES
+ * interleaved partial sums (a vector of them), the lanes then the runs
+ * added in order: the same bits for every thread count */
+enum { SUMSQ_PARTS = 64, SUMSQ_LANES = 8 };
+
+static double sumsq_run(const real *x, size_t n)
+{
+    double lane[SUMSQ_LANES] = {0};
+    size_t i = 0;
+    for (; i + SUMSQ_LANES <= n; i += SUMSQ_LANES)
+        for (size_t l = 0; l < SUMSQ_LANES; l++)
+            lane[l] += (double)x[i + l] * (double)x[i + l];
+    for (size_t l = 0; i < n; i++, l++)
+        lane[l] += (double)x[i] * (double)x[i];
+    double s = 0;
+    for (size_t l = 0; l < SUMSQ_LANES; l++)
+        s += lane[l];
+    return s;
+}
+
 static void cpu_sumsq(const backend *be, const real *x, size_t n, double *out)
 {
+    double part[SUMSQ_PARTS];
+    size_t per = (n + SUMSQ_PARTS - 1) / SUMSQ_PARTS;
+#pragma omp parallel for schedule(static)
+    for (size_t q = 0; q < SUMSQ_PARTS; q++) {
+        size_t i0 = q * per < n ? q * per : n, i1 = i0 + per < n ? i0 + per : n;
+        part[q] = sumsq_run(x + i0, i1 - i0);
+    }
     double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)x[i] * (double)x[i];
+    for (size_t q = 0; q < SUMSQ_PARTS; q++)
+        s += part[q];
     *out = s;
 }
 
