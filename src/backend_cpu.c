@@ -104,9 +104,7 @@ static void cpu_fill_rows(const backend *be, real *out, const real *bias, size_t
         memcpy(out + i * cols, bias, cols * sizeof *out);
 }
 
-/* [*j0, *j1): this thread's run of n columns (all of them outside a
- * parallel region) */
-static void thread_run(size_t n, size_t *j0, size_t *j1)
+void cpu_thread_run(size_t n, size_t *j0, size_t *j1)
 {
     size_t t = 0, nt = 1;
 #ifdef _OPENMP
@@ -125,42 +123,11 @@ void cpu_sum_rows(const backend *be, real *out, const real *in, size_t rows, siz
 #pragma omp parallel
     {
         size_t j0, j1;
-        thread_run(cols, &j0, &j1);
+        cpu_thread_run(cols, &j0, &j1);
         for (size_t i = 0; i < rows; i++) {
             const real *row = in + i * cols;
             for (size_t j = j0; j < j1; j++)
                 out[j] += row[j];
-        }
-    }
-}
-
-static void cpu_embed_fwd(const backend *be, real *out, const real *w, const int32_t *idx, size_t n,
-                          size_t g, size_t v)
-{
-#pragma omp parallel for schedule(static)
-    for (size_t p = 0; p < n; p++) {
-        real *o = out + p * g;
-        const real *col = w + idx[p];
-        for (size_t j = 0; j < g; j++)
-            o[j] += col[j * v];
-    }
-}
-
-/* dw's rows split across the threads, one run each (so each thread reads
- * its part of every row of dout once); each element's additions in
- * position order (the same sums for every thread count) */
-static void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t *idx,
-                          size_t n, size_t g, size_t v)
-{
-#pragma omp parallel
-    {
-        size_t j0, j1;
-        thread_run(g, &j0, &j1);
-        for (size_t p = 0; p < n; p++) {
-            const real *d = dout + p * g;
-            real *col = dw + idx[p];
-            for (size_t j = j0; j < j1; j++)
-                col[j * v] += d[j];
         }
     }
 }
