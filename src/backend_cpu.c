@@ -289,6 +289,27 @@ static void cpu_sumsq(const backend *be, const real *x, size_t n, double *out)
     *out = s;
 }
 
+/* Adam over one run of elements, one copy per ISA (adam_run_of) */
+typedef void (*adam_run_fn)(real *p, const real *g, real *m, real *v, size_t n, real scale,
+                            const adam_consts *c);
+#define ADAM_RUN_COPY(isa, attr)                                                                   \
+    attr static void adam_run_##isa(real *p, const real *g, real *m, real *v, size_t n,            \
+                                    real scale, const adam_consts *c)                              \
+    {                                                                                              \
+        adam_consts k = *c;                                                                        \
+        for (size_t i = 0; i < n; i++)                                                             \
+            adam_update(&p[i], &m[i], &v[i], g[i], scale, k);                                      \
+    }
+ADAM_RUN_COPY(baseline, )
+ADAM_RUN_COPY(avx2, CPU_TARGET_AVX2)
+ADAM_RUN_COPY(avx512, CPU_TARGET_AVX512)
+
+static const adam_run_fn adam_run_of[CPU_ISA_COUNT] = {
+    [CPU_ISA_BASELINE] = adam_run_baseline,
+    [CPU_ISA_AVX2] = adam_run_avx2,
+    [CPU_ISA_AVX512] = adam_run_avx512,
+};
+
 static void cpu_adam(const backend *be, real *p, const real *g, real *m, real *v, size_t n,
                      const adam_args *a)
 {
@@ -297,9 +318,13 @@ static void cpu_adam(const backend *be, real *p, const real *g, real *m, real *v
         return;
     adam_consts c = adam_consts_of(a->lr, a->beta1, a->beta2, a->eps, a->bias_corr1,
                                    a->bias_corr2, a->clip);
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        adam_update(&p[i], &m[i], &v[i], g[i], scale, c);
+    adam_run_fn run = adam_run_of[cpu_isa_current()];
+#pragma omp parallel
+    {
+        size_t i0, i1;
+        cpu_thread_run(n, &i0, &i1);
+        run(p + i0, g + i0, m + i0, v + i0, i1 - i0, scale, &c);
+    }
 }
 
 /* a logit's rank key: NaN counts as -inf (it never wins a top-k slot) */
