@@ -210,14 +210,9 @@ enum { XENT_PARTS = 64 };
 /* xent_row's scratch: v doubles a thread (grown, never shrunk) */
 static double *xent_scratch(size_t doubles)
 {
-    static double *buf;
-    static size_t have;
-    if (doubles > have) {
-        free(buf);
-        buf = xmalloc(doubles * sizeof *buf, "softmax scratch");
-        have = doubles;
-    }
-    return buf;
+    static void *buf;
+    static size_t bytes;
+    return xgrow(&buf, &bytes, doubles * sizeof(double), "softmax scratch");
 }
 
 static void cpu_xent(const backend *be, real *logits, const int32_t *targets, size_t n, size_t v,

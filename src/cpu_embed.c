@@ -18,21 +18,18 @@
 enum { TILE = 32 };
 
 /* the transposes' buffer (grown, never shrunk; outside parallel regions) */
-static real *scratch;
-static size_t scratch_size;
+static void *scratch;
+static size_t scratch_bytes;
 
 static real *scratch_of(size_t floats)
 {
-    if (floats > scratch_size) {
-        free(scratch);
-        scratch = xmalloc(floats * sizeof *scratch, "embedding transpose");
-        scratch_size = floats;
-    }
-    return scratch;
+    return xgrow(&scratch, &scratch_bytes, floats * sizeof(real), "embedding transpose");
 }
 
-/* t (cols, rows) = a (rows, cols) transposed, tile by tile */
-static void transpose(real *t, const real *a, size_t rows, size_t cols)
+/* Over a (rows, cols) index space, tile by tile across the threads:
+ * dst[i*di + j*dj] = src[i*si + j*sj], or += when add */
+static void transpose(real *dst, size_t di, size_t dj, const real *src, size_t si, size_t sj,
+                      size_t rows, size_t cols, int add)
 {
     size_t tiles = (rows + TILE - 1) / TILE;
 #pragma omp parallel for schedule(static)
@@ -41,24 +38,10 @@ static void transpose(real *t, const real *a, size_t rows, size_t cols)
         for (size_t j0 = 0; j0 < cols; j0 += TILE) {
             size_t j1 = j0 + TILE < cols ? j0 + TILE : cols;
             for (size_t i = i0; i < i1; i++)
-                for (size_t j = j0; j < j1; j++)
-                    t[j * rows + i] = a[i * cols + j];
-        }
-    }
-}
-
-/* a (rows, cols) += t (cols, rows) transposed, tile by tile */
-static void add_transposed(real *a, const real *t, size_t rows, size_t cols)
-{
-    size_t tiles = (rows + TILE - 1) / TILE;
-#pragma omp parallel for schedule(static)
-    for (size_t b = 0; b < tiles; b++) {
-        size_t i0 = b * TILE, i1 = i0 + TILE < rows ? i0 + TILE : rows;
-        for (size_t j0 = 0; j0 < cols; j0 += TILE) {
-            size_t j1 = j0 + TILE < cols ? j0 + TILE : cols;
-            for (size_t i = i0; i < i1; i++)
-                for (size_t j = j0; j < j1; j++)
-                    a[i * cols + j] += t[j * rows + i];
+                for (size_t j = j0; j < j1; j++) {
+                    real *d = dst + i * di + j * dj, x = src[i * si + j * sj];
+                    *d = add ? *d + x : x;
+                }
         }
     }
 }
@@ -77,7 +60,7 @@ void cpu_embed_fwd(const backend *be, real *out, const real *w, const int32_t *i
         return;
     }
     real *wt = scratch_of(v * g); /* (V, G*H): row c is W's column c */
-    transpose(wt, w, g, v);
+    transpose(wt, 1, g, w, v, 1, g, v, 0);
 #pragma omp parallel for schedule(static)
     for (size_t p = 0; p < n; p++) {
         real *o = out + p * g;
@@ -117,5 +100,5 @@ void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t 
         }
     }
     if (!direct)
-        add_transposed(dw, dt, g, v);
+        transpose(dw, v, 1, dt, 1, g, g, v, 1);
 }

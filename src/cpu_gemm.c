@@ -131,17 +131,12 @@ static void pack_a(const cpu_gemm_kernel *kern, const real *a, size_t lda, int t
 
 /* the blocked product's buffers: B's block of panels (shared), A's blocks
  * (one per thread); grown, never shrunk */
-static real *buf;
-static size_t buf_floats;
+static void *buf;
+static size_t buf_bytes;
 
 static real *buffers(size_t floats)
 {
-    if (floats > buf_floats) {
-        free(buf);
-        buf = xmalloc(floats * sizeof *buf, "GEMM packing buffers");
-        buf_floats = floats;
-    }
-    return buf;
+    return xgrow(&buf, &buf_bytes, floats * sizeof(real), "GEMM packing buffers");
 }
 
 /* C = beta C for beta other than 0 and 1 (then added onto) */

@@ -90,6 +90,16 @@ void *xmalloc(size_t bytes, const char *what)
     return check_alloc(malloc(bytes ? bytes : 1), bytes, what);
 }
 
+void *xgrow(void **buf, size_t *have, size_t bytes, const char *what)
+{
+    if (bytes > *have || !*buf) {
+        free(*buf);
+        *buf = xmalloc(bytes, what);
+        *have = bytes;
+    }
+    return *buf;
+}
+
 void *xcalloc(size_t count, size_t size, const char *what)
 {
     return check_alloc(calloc(count ? count : 1, size ? size : 1), count * size, what);

@@ -36,6 +36,10 @@ void warn_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * `what` and the size. */
 void *xmalloc(size_t bytes, const char *what);
 void *xcalloc(size_t count, size_t size, const char *what);
+/* A scratch buffer grown, never shrunk: *buf (NULL at first) holds at
+ * least `bytes` on return (its contents then undefined), *have its size;
+ * allocated like xmalloc. For buffers a file keeps between calls. */
+void *xgrow(void **buf, size_t *have, size_t bytes, const char *what);
 /* A copy of the string s, allocated like xmalloc. */
 char *xstrdup(const char *s, const char *what);
 
