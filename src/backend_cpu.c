@@ -104,6 +104,15 @@ static void cpu_fill_rows(const backend *be, real *out, const real *bias, size_t
         memcpy(out + i * cols, bias, cols * sizeof *out);
 }
 
+/* [*i0, *i1): run k of [0, n) cut in `parts` runs of ceil(n / parts) (the
+ * last ones short or empty) */
+static void run_of(size_t k, size_t parts, size_t n, size_t *i0, size_t *i1)
+{
+    size_t per = (n + parts - 1) / parts;
+    *i0 = k * per < n ? k * per : n;
+    *i1 = *i0 + per < n ? *i0 + per : n;
+}
+
 void cpu_thread_run(size_t n, size_t *j0, size_t *j1)
 {
     size_t t = 0, nt = 1;
@@ -111,9 +120,7 @@ void cpu_thread_run(size_t n, size_t *j0, size_t *j1)
     t = (size_t)omp_get_thread_num();
     nt = (size_t)omp_get_num_threads();
 #endif
-    size_t per = (n + nt - 1) / nt;
-    *j0 = t * per < n ? t * per : n;
-    *j1 = *j0 + per < n ? *j0 + per : n;
+    run_of(t, nt, n, j0, j1);
 }
 
 /* one run of columns a thread (each row read once, in order); each column
@@ -219,7 +226,6 @@ static void cpu_xent(const backend *be, real *logits, const int32_t *targets, si
                      real grad_scale, double *loss)
 {
     double part[XENT_PARTS];
-    size_t per = (n + XENT_PARTS - 1) / XENT_PARTS;
 #ifdef _OPENMP
     size_t nt = (size_t)omp_get_max_threads();
 #else
@@ -236,7 +242,8 @@ static void cpu_xent(const backend *be, real *logits, const int32_t *targets, si
 #endif
 #pragma omp for schedule(static)
         for (size_t q = 0; q < XENT_PARTS; q++) {
-            size_t i0 = q * per < n ? q * per : n, i1 = i0 + per < n ? i0 + per : n;
+            size_t i0, i1;
+            run_of(q, XENT_PARTS, n, &i0, &i1);
             double s = 0;
             for (size_t i = i0; i < i1; i++)
                 s += xent_row(logits + i * v, targets[i], v, grad_scale, e);
@@ -272,10 +279,10 @@ static double sumsq_run(const real *x, size_t n)
 static void cpu_sumsq(const backend *be, const real *x, size_t n, double *out)
 {
     double part[SUMSQ_PARTS];
-    size_t per = (n + SUMSQ_PARTS - 1) / SUMSQ_PARTS;
 #pragma omp parallel for schedule(static)
     for (size_t q = 0; q < SUMSQ_PARTS; q++) {
-        size_t i0 = q * per < n ? q * per : n, i1 = i0 + per < n ? i0 + per : n;
+        size_t i0, i1;
+        run_of(q, SUMSQ_PARTS, n, &i0, &i1);
         part[q] = sumsq_run(x + i0, i1 - i0);
     }
     double s = 0;
