@@ -80,12 +80,12 @@ void cpu_embed_bwd(const backend *be, real *dw, const real *dout, const int32_t 
 {
     int direct = n < v;
     real *dt = direct ? NULL : scratch_of(v * g);
-    if (!direct)
-        memset(dt, 0, v * g * sizeof *dt);
 #pragma omp parallel
     {
         size_t j0, j1;
         cpu_thread_run(g, &j0, &j1);
+        for (size_t c = 0; !direct && c < v && j0 < j1; c++) /* its columns of dt zeroed */
+            memset(dt + c * g + j0, 0, (j1 - j0) * sizeof *dt);
         for (size_t p = 0; p < n; p++) {
             const real *d = dout + p * g;
             if (direct) {
