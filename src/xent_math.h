@@ -1,8 +1,8 @@
 /* xent_math.h — the arithmetic of softmax cross-entropy for one row of
  * logits, the one definition for the CPU backend (backend_cpu.c, a loop over
  * the row) and the CUDA kernel (kernels/xent.cu, a block per row, whose
- * max and sum are block reductions): exp in double against the row's max,
- * the loss log(sum) - (z[target] - max), the gradient softmax * grad_scale
+ * max and sum are block reductions): exp in double against the row's max
+ * (on the host the polynomial xent_exp_host, on the device CUDA's exp), the loss log(sum) - (z[target] - max), the gradient softmax * grad_scale
  * rounded to the model's type before the target's grad_scale is taken off. */
 #ifndef CHARNN_XENT_MATH_H
 #define CHARNN_XENT_MATH_H
